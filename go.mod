@@ -1,0 +1,3 @@
+module github.com/autobot-ai/autobot-redis
+
+go 1.26
