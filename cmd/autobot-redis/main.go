@@ -1,0 +1,42 @@
+// Command autobot-redis is the single binary of the project. Its
+// subcommands are the Redis-compatible server and the operations tools.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `autobot-redis: a Redis-compatible data tier for AutoBot.
+
+Usage:
+  autobot-redis serve [redis.conf] [--directive value ...]   run the server
+  autobot-redis version                                      print the version
+
+Run "autobot-redis <command> --help" for details.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches a subcommand and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve", "server":
+		return runServe(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "autobot-redis: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/autobot-ai/autobot-redis/internal/config"
+	"github.com/autobot-ai/autobot-redis/internal/server"
+)
+
+const serveUsage = `Usage: autobot-redis serve [/path/to/redis.conf] [--directive value ...]
+
+Reads a redis.conf like redis-server does; directives given on the command
+line (e.g. --port 7000 --save "" --appendonly no) override the file.
+`
+
+func versionString() string {
+	return "autobot-redis (Redis " + server.Version + " compatible)"
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	for _, a := range args {
+		if a == "-h" || a == "--help" {
+			fmt.Fprint(stdout, serveUsage)
+			return 0
+		}
+	}
+	cfg, err := config.LoadArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR ***\n%v\n", err)
+		return 1
+	}
+	if cfg.Dir != "" {
+		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+			fmt.Fprintf(stderr, "Can't create the working directory %s: %v\n", cfg.Dir, err)
+			return 1
+		}
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "autobot-redis: %v\n", err)
+		return 1
+	}
+	if err := srv.Start(); err != nil {
+		fmt.Fprintf(stderr, "autobot-redis: %v\n", err)
+		srv.Close()
+		return 1
+	}
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case s := <-sig:
+		srv.Logf("Received %s scheduling shutdown...", sigName(s))
+	case <-srv.Done():
+	}
+	signal.Stop(sig)
+	srv.Close()
+	return 0
+}
+
+func sigName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
