@@ -86,6 +86,8 @@ type Ctx struct {
 	KS     *keyspace.Keyspace
 	Client Client
 	Hooks  Hooks
+	// Settings are the configuration values handlers consult.
+	Settings *Settings
 
 	// InMulti and InScript tell blocking commands to behave as if their
 	// timeout expired instead of blocking, as Redis does.

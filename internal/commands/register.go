@@ -11,4 +11,10 @@ import "github.com/autobot-ai/autobot-redis/internal/command"
 func Register(t *command.Table) {
 	registerStrings(t)
 	registerKeys(t)
+	registerHashes(t)
+	registerSets(t)
+	registerLists(t)
+	registerZSets(t)
+	registerStreams(t)
+	registerSort(t)
 }

@@ -25,10 +25,6 @@ func registerStrings(t *command.Table) {
 	}
 }
 
-// maxStringLen is the default proto-max-bulk-len, the size limit Redis
-// puts on strings built by APPEND and SETRANGE.
-const maxStringLen = 512 << 20
-
 const errStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 // readString looks up key for reading and checks it holds a string. It
@@ -392,7 +388,7 @@ func cmdAppend(c *command.Ctx) {
 		total = len(val)
 	} else {
 		old := o.Bytes()
-		if int64(len(old))+int64(len(val)) > maxStringLen {
+		if int64(len(old))+int64(len(val)) > c.Settings.ProtoMaxBulkLen {
 			c.Error(errStringTooLong)
 			return
 		}
@@ -488,7 +484,7 @@ func cmdSetRange(c *command.Ctx) {
 			c.W.Int(0)
 			return
 		}
-		if offset > maxStringLen-int64(len(val)) {
+		if offset > c.Settings.ProtoMaxBulkLen-int64(len(val)) {
 			c.Error(errStringTooLong)
 			return
 		}
@@ -502,7 +498,7 @@ func cmdSetRange(c *command.Ctx) {
 			c.W.Int(int64(len(old)))
 			return
 		}
-		if offset > maxStringLen-int64(len(val)) {
+		if offset > c.Settings.ProtoMaxBulkLen-int64(len(val)) {
 			c.Error(errStringTooLong)
 			return
 		}
@@ -661,7 +657,7 @@ func cmdLCS(c *command.Ctx) {
 	}
 	alen, blen := len(a), len(b)
 	cells := uint64(alen+1) * uint64(blen+1)
-	if cells*4 > maxStringLen {
+	if cells*4 > uint64(c.Settings.ProtoMaxBulkLen) {
 		c.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
 		return
 	}

@@ -145,6 +145,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 	c.ctx.KS = s.ks
 	c.ctx.Client = c
 	c.ctx.Hooks = s
+	c.ctx.Settings = &s.settings
 	c.ctx.DB = c.db
 	s.clients[c.id] = c
 	return c

@@ -163,7 +163,10 @@ func (s *Server) registerConfigHooks() {
 		s.applyKeyspaceConfig()
 		return nil
 	}
-	for _, name := range []string{"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"} {
+	for _, name := range []string{"maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time",
+		"hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+		"zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+		"stream-node-max-bytes", "stream-node-max-entries", "proto-max-bulk-len"} {
 		cfg.OnApply(name, keyspaceHook)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/autobot-ai/autobot-redis/internal/commands"
 	"github.com/autobot-ai/autobot-redis/internal/config"
 	"github.com/autobot-ai/autobot-redis/internal/keyspace"
+	"github.com/autobot-ai/autobot-redis/internal/types"
 )
 
 // Version is the Redis version we report (INFO, HELLO): clients use it to
@@ -69,6 +70,7 @@ type Server struct {
 	idleTimeoutSec atomic.Int64
 
 	cat         *command.Catalog
+	settings    command.Settings
 	propagators []Propagator
 	infoExtra   []infoSection
 
@@ -133,8 +135,21 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// applyKeyspaceConfig pushes the config values the keyspace reads.
+// applyKeyspaceConfig pushes the config values the keyspace and the
+// command handlers read.
 func (s *Server) applyKeyspaceConfig() {
+	c := s.cfg
+	s.settings.Limits = types.Limits{
+		HashMaxListpackEntries: c.HashMaxListpackEntries,
+		HashMaxListpackValue:   c.HashMaxListpackValue,
+		SetMaxIntsetEntries:    c.SetMaxIntsetEntries,
+		ZsetMaxListpackEntries: c.ZsetMaxListpackEntries,
+		ZsetMaxListpackValue:   c.ZsetMaxListpackValue,
+		ListMaxListpackSize:    c.ListMaxListpackSize,
+	}
+	s.settings.StreamNode = types.StreamNodeLimits{MaxBytes: c.StreamNodeMaxBytes, MaxEntries: c.StreamNodeMaxEntries}
+	s.settings.ProtoMaxBulkLen = c.ProtoMaxBulkLen
+	s.ks.SharedIntegers = c.MaxMemory == 0 || !(strings.Contains(c.MaxMemoryPolicy, "lru") || strings.Contains(c.MaxMemoryPolicy, "lfu"))
 	p := s.cfg.MaxMemoryPolicy
 	s.ks.LFU = strings.HasSuffix(p, "-lfu")
 	s.ks.LFULogFactor = s.cfg.LFULogFactor
