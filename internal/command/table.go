@@ -220,8 +220,9 @@ func (t *Table) UnknownCommandError(args [][]byte) string {
 		if b.Len() >= 128 {
 			break
 		}
+		room := 128 - b.Len()
 		b.WriteByte('\'')
-		b.WriteString(cString(a, 128-b.Len()))
+		b.WriteString(cString(a, room))
 		b.WriteString("' ")
 	}
 	return fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", cString(args[0], 128), b.String())

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ const (
 	errWrongPass   = "WRONGPASS invalid username-password pair or user is disabled."
 	errAuthNoPass  = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 	errClientName  = "ERR Client names cannot contain spaces, newlines or special characters."
-	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errHelloNoAuth = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 )
 
 func (s *Server) cmdPing(ctx *command.Ctx) {
@@ -69,12 +70,12 @@ func (s *Server) cmdReset(ctx *command.Ctx) {
 
 func (s *Server) cmdSelect(ctx *command.Ctx) {
 	id, ok := resp.ParseInt(ctx.Args[1])
-	if !ok {
-		ctx.Error("ERR invalid DB index")
+	if !ok || id < math.MinInt32 || id > math.MaxInt32 {
+		ctx.Error(command.ErrNotInt)
 		return
 	}
 	db := s.ks.DB(int(id))
-	if db == nil || id != int64(int(id)) {
+	if db == nil {
 		ctx.Error(command.ErrDBIndex)
 		return
 	}
@@ -138,14 +139,20 @@ func (s *Server) cmdHello(ctx *command.Ctx) {
 		}
 		ver = v
 	}
-	var user, pass []byte
-	authGiven := false
+	// Options take effect in order, as in Redis: a failing AUTH stops
+	// before a later SETNAME, while a SETNAME before a malformed option
+	// has already been applied.
 	for j := 2; j < len(args); j++ {
 		more := len(args) - 1 - j
 		switch {
 		case resp.EqualFold(args[j], "auth") && more >= 2:
-			user, pass = args[j+1], args[j+2]
-			authGiven = true
+			user, pass := args[j+1], args[j+2]
+			if !s.checkPassword(user, pass) {
+				ctx.Error(errWrongPass)
+				return
+			}
+			c.authed = true
+			c.user = string(user)
 			j += 2
 		case resp.EqualFold(args[j], "setname") && more >= 1:
 			name := args[j+1]
@@ -153,22 +160,12 @@ func (s *Server) cmdHello(ctx *command.Ctx) {
 				ctx.Error(errClientName)
 				return
 			}
-			// Redis applies the name as it parses, even when a later
-			// option turns out to be malformed.
 			c.name = string(name)
 			j++
 		default:
 			ctx.Error("ERR Syntax error in HELLO option '" + string(args[j]) + "'")
 			return
 		}
-	}
-	if authGiven {
-		if !s.checkPassword(user, pass) {
-			ctx.Error(errWrongPass)
-			return
-		}
-		c.authed = true
-		c.user = string(user)
 	}
 	if !c.authed {
 		ctx.Error(errHelloNoAuth)
@@ -221,61 +218,46 @@ func (s *Server) cmdClientInfo(ctx *command.Ctx) {
 }
 
 func (s *Server) cmdClientList(ctx *command.Ctx) {
-	args := ctx.Args[2:]
-	var ids map[int64]bool
-	typ := ""
-	for i := 0; i < len(args); i++ {
-		switch {
-		case resp.EqualFold(args[i], "type") && i+1 < len(args):
-			t := strings.ToLower(string(args[i+1]))
-			switch t {
-			case "normal", "master", "replica", "slave", "pubsub":
-			default:
-				ctx.Error("ERR Unknown client type '" + string(args[i+1]) + "'")
-				return
-			}
-			if t == "slave" {
-				t = "replica"
-			}
-			typ = t
-			i++
-		case resp.EqualFold(args[i], "id") && i+1 < len(args):
-			ids = map[int64]bool{}
-			for _, a := range args[i+1:] {
-				id, ok := resp.ParseInt(a)
-				if !ok || id <= 0 {
-					ctx.Error("ERR Invalid client ID")
-					return
-				}
-				ids[id] = true
-			}
-			i = len(args)
+	args := ctx.Args
+	self := ctx.Client.(*client)
+	var list []*client
+	switch {
+	case len(args) == 4 && resp.EqualFold(args[2], "type"):
+		typ := strings.ToLower(string(args[3]))
+		switch typ {
+		case "normal", "pubsub", "master", "replica", "slave":
 		default:
-			ctx.SyntaxError()
+			ctx.Error("ERR Unknown client type '" + string(args[3]) + "'")
 			return
 		}
-	}
-	self := ctx.Client.(*client)
-	list := make([]*client, 0, len(s.clients))
-	for _, c := range s.clients {
-		if ids != nil && !ids[c.id] {
-			continue
-		}
-		switch typ {
-		case "normal":
-			if c.flags&flagPubSub != 0 {
-				continue
+		for _, c := range s.clients {
+			pubsub := c.flags&flagPubSub != 0
+			if typ == "normal" && !pubsub || typ == "pubsub" && pubsub {
+				list = append(list, c)
 			}
-		case "pubsub":
-			if c.flags&flagPubSub == 0 {
-				continue
-			}
-		case "master", "replica":
-			continue
 		}
-		list = append(list, c)
+		sortClients(list)
+	case len(args) >= 4 && resp.EqualFold(args[2], "id"):
+		// Clients are listed in argument order, repeats included.
+		for _, a := range args[3:] {
+			id, ok := resp.ParseInt(a)
+			if !ok {
+				ctx.Error("ERR Invalid client ID")
+				return
+			}
+			if c := s.clients[id]; c != nil {
+				list = append(list, c)
+			}
+		}
+	case len(args) == 2:
+		for _, c := range s.clients {
+			list = append(list, c)
+		}
+		sortClients(list)
+	default:
+		ctx.SyntaxError()
+		return
 	}
-	sortClients(list)
 	var b strings.Builder
 	for _, c := range list {
 		cur := c.lastCmd
@@ -384,4 +366,62 @@ func (s *Server) clientInfoLine(c *client, cur *command.Command) string {
 	w("redir", "-1")
 	w("resp", itoa(int64(c.proto)))
 	return b.String()
+}
+
+var clientHelp = []string{
+	"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"CACHING (YES|NO)",
+	"    With OPTIN/OPTOUT tracking, decide whether the next command's keys are tracked.",
+	"GETREDIR",
+	"    Show the id of the client receiving this connection's invalidations.",
+	"GETNAME",
+	"    Show this connection's name.",
+	"ID",
+	"    Show this connection's id.",
+	"INFO",
+	"    Describe this connection, in CLIENT LIST's format.",
+	"KILL <ip:port>",
+	"    Close the connection coming from <ip:port>.",
+	"KILL <option> <value> [<option> <value> [...]]",
+	"    Close every connection matching all the filters:",
+	"    * ADDR (<ip:port>|<unixsocket>:0)",
+	"      the connection's remote address.",
+	"    * LADDR (<ip:port>|<unixsocket>:0)",
+	"      the local address the connection was accepted on.",
+	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+	"      the kind of connection.",
+	"    * USER <username>",
+	"      the user the connection authenticated as.",
+	"    * SKIPME (YES|NO)",
+	"      whether to spare the calling connection (yes by default).",
+	"LIST [options ...]",
+	"    Describe the connections, one line each. Options:",
+	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+	"      only connections of this kind.",
+	"UNPAUSE",
+	"    End a pause started with CLIENT PAUSE.",
+	"PAUSE <timeout> [WRITE|ALL]",
+	"    Hold back all commands, or only writes, for <timeout> milliseconds.",
+	"REPLY (ON|OFF|SKIP)",
+	"    Turn replies to this connection on or off, or skip the next one.",
+	"SETNAME <name>",
+	"    Name this connection <name>.",
+	"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+	"    Release a client blocked in a blocking command.",
+	"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+	"         [OPTIN] [OPTOUT] [NOLOOP]",
+	"    Turn server-assisted client-side caching on or off.",
+	"TRACKINGINFO",
+	"    Show this connection's tracking settings.",
+	"NO-EVICT (ON|OFF)",
+	"    Exempt this connection from client eviction.",
+	"HELP",
+	"    Print this help.",
+}
+
+func (s *Server) cmdClientHelp(ctx *command.Ctx) {
+	ctx.W.ArrayLen(len(clientHelp))
+	for _, l := range clientHelp {
+		ctx.W.Status(l)
+	}
 }

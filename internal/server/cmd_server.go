@@ -20,7 +20,7 @@ func (s *Server) registerCommands() {
 		"select": s.cmdSelect, "auth": s.cmdAuth, "hello": s.cmdHello,
 		"client|id": s.cmdClientID, "client|setname": s.cmdClientSetName,
 		"client|getname": s.cmdClientGetName, "client|info": s.cmdClientInfo,
-		"client|list": s.cmdClientList,
+		"client|list": s.cmdClientList, "client|help": s.cmdClientHelp,
 		"info":        s.cmdInfo, "time": s.cmdTime, "dbsize": s.cmdDBSize, "lastsave": s.cmdLastSave,
 		"command": s.cmdCommand, "command|count": s.cmdCommandCount, "command|info": s.cmdCommandInfo,
 		"command|docs": s.cmdCommandDocs, "command|list": s.cmdCommandList,

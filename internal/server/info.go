@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -172,6 +173,12 @@ func (s *Server) infoServer(ib *infoBuilder) {
 	now := time.Now()
 	up := now.Sub(s.started)
 	port := s.cfg.Port
+	if port == 0 && len(s.listeners) > 0 {
+		// Embedded with a listener of its own: report where we listen.
+		if a, ok := s.listeners[0].Addr().(*net.TCPAddr); ok {
+			port = a.Port
+		}
+	}
 	ib.field("redis_version", Version)
 	ib.field("redis_git_sha1", sha)
 	ib.field("redis_git_dirty", dirty)
@@ -183,7 +190,6 @@ func (s *Server) infoServer(ib *infoBuilder) {
 	ib.field("multiplexing_api", "epoll")
 	ib.field("atomicvar_api", "go-sync-atomic")
 	ib.field("gcc_version", "0.0.0")
-	ib.field("go_version", runtime.Version())
 	ib.field("process_id", os.Getpid())
 	ib.field("process_supervised", "no")
 	ib.field("run_id", s.runID)
