@@ -18,7 +18,7 @@ func registerStrings(t *command.Table) {
 		"mget": cmdMGet, "mset": cmdMSet, "msetnx": cmdMSetNX,
 		"append": cmdAppend, "strlen": cmdStrlen, "getrange": cmdGetRange, "substr": cmdGetRange,
 		"setrange": cmdSetRange,
-		"incr": cmdIncr, "decr": cmdDecr, "incrby": cmdIncrBy, "decrby": cmdDecrBy,
+		"incr":     cmdIncr, "decr": cmdDecr, "incrby": cmdIncrBy, "decrby": cmdDecrBy,
 		"incrbyfloat": cmdIncrByFloat, "lcs": cmdLCS,
 	} {
 		t.Register(name, h)

@@ -81,12 +81,12 @@ type touch struct {
 // New returns a keyspace with n databases.
 func New(n int) *Keyspace {
 	ks := &Keyspace{
-		rng:          rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
-		LFULogFactor: 10,
-		LFUDecayTime: 1,
-		activeExpire: true,
+		rng:            rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed)),
+		LFULogFactor:   10,
+		LFUDecayTime:   1,
+		activeExpire:   true,
 		SharedIntegers: true,
-		epoch:        1,
+		epoch:          1,
 	}
 	ks.dbs = make([]*DB, n)
 	for i := range ks.dbs {

@@ -21,7 +21,7 @@ func (s *Server) registerCommands() {
 		"client|id": s.cmdClientID, "client|setname": s.cmdClientSetName,
 		"client|getname": s.cmdClientGetName, "client|info": s.cmdClientInfo,
 		"client|list": s.cmdClientList, "client|help": s.cmdClientHelp,
-		"info":        s.cmdInfo, "time": s.cmdTime, "dbsize": s.cmdDBSize, "lastsave": s.cmdLastSave,
+		"info": s.cmdInfo, "time": s.cmdTime, "dbsize": s.cmdDBSize, "lastsave": s.cmdLastSave,
 		"command": s.cmdCommand, "command|count": s.cmdCommandCount, "command|info": s.cmdCommandInfo,
 		"command|docs": s.cmdCommandDocs, "command|list": s.cmdCommandList,
 		"command|getkeys": s.cmdCommandGetKeys, "command|getkeysandflags": s.cmdCommandGetKeysAndFlags,
