@@ -1,12 +1,10 @@
 package difftest_test
 
 import (
-	"net"
 	"os"
 	"testing"
 
-	"github.com/autobot-ai/autobot-redis/internal/config"
-	"github.com/autobot-ai/autobot-redis/internal/server"
+	"github.com/autobot-ai/autobot-redis/internal/servertest"
 
 	"github.com/autobot-ai/autobot-redis/internal/difftest"
 )
@@ -14,25 +12,8 @@ import (
 // startOurs starts our server in-process on a free loopback port, with
 // the same settings the reference runs with (no save rules, no AOF).
 var startOurs = func(t testing.TB) (difftest.Target, bool) {
-	cfg := config.Default()
-	cfg.Port = 0
-	cfg.Save = nil
-	cfg.AppendOnly = false
-	cfg.Dir = t.TempDir()
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatalf("new server: %v", err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return difftest.Target{Addr: l.Addr().String()}, true
+	_, addr := servertest.Start(t)
+	return difftest.Target{Addr: addr}, true
 }
 
 // TestDiff runs every testdata/*.txt file against redis-server and the

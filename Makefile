@@ -1,0 +1,46 @@
+# autobot-redis: build, test and benchmark entry points.
+# `make test` is what CI runs (see .ci/run); it needs Debian's redis-server
+# and redis-tools for the differential and client tests, which otherwise skip.
+
+GO      ?= go
+BIN     := bin/autobot-redis
+# Packages that make up the server: run under the race detector.
+RACE_PKGS := ./internal/resp/... ./internal/dict/... ./internal/keyspace/... ./internal/command/... \
+             ./internal/commands/... ./internal/server/... ./internal/difftest/...
+FUZZTIME ?= 10s
+
+.PHONY: all build test lint unit race fuzz bench run clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/autobot-redis
+
+run: build
+	$(BIN) serve config/redis.conf
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+race:
+	$(GO) test -race -count=1 $(RACE_PKGS)
+
+# A short pass of every fuzz target over its committed corpus and beyond.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/resp
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/config
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFile$$' -fuzztime $(FUZZTIME) ./internal/rdb
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDump$$' -fuzztime $(FUZZTIME) ./internal/rdb
+
+test: lint build unit race fuzz
+
+# Throughput against redis-server on this machine (needs redis-benchmark).
+bench: build
+	../shared/bench/vs-redis.sh
+
+clean:
+	rm -rf bin
