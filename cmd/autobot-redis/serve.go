@@ -51,10 +51,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	select {
-	case s := <-sig:
-		srv.Logf("Received %s scheduling shutdown...", sigName(s))
-	case <-srv.Done():
+	for {
+		select {
+		case s := <-sig:
+			srv.Logf("Received %s scheduling shutdown...", sigName(s))
+			// Like Redis, refuse to exit when the final save fails:
+			// the data would be lost. A second signal tries again.
+			if err := srv.Shutdown(); err != nil {
+				continue
+			}
+		case <-srv.Done():
+		}
+		break
 	}
 	signal.Stop(sig)
 	srv.Close()

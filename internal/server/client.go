@@ -97,6 +97,9 @@ type client struct {
 	block       *blockState
 	multi       *multiState
 	subs        *subscriptions
+	// detach, when set, takes over the connection after the current
+	// batch's replies are written (SYNC).
+	detach func(conn net.Conn)
 
 	qbufPeak       int
 	qbufLen        int   // query buffer bytes pending at the last batch
@@ -433,6 +436,9 @@ func (c *client) processInput() bool {
 
 		out, closing := c.runBatch(perr)
 		if err := c.write(out); err != nil || closing {
+			if err == nil && c.detach != nil {
+				c.handOver()
+			}
 			return false
 		}
 	}
@@ -492,5 +498,20 @@ func (c *client) runBatch(perr error) (out []byte, closing bool) {
 		c.flags |= flagCloseAfterReply
 		s.log.verbose("Protocol error (%s) from client: id=%d addr=%s", perr.Error(), c.id, c.addr)
 	}
+	for _, h := range s.batchHooks {
+		h()
+	}
 	return c.takeOutput(), c.flags&(flagCloseAfterReply|flagCloseASAP) != 0
+}
+
+// handOver leaves the server and gives the socket to the detach function.
+// The deferred disconnect closes the socket when it returns.
+func (c *client) handOver() {
+	s := c.s
+	s.mu.Lock()
+	fn := c.detach
+	c.detach = nil
+	s.mu.Unlock()
+	_ = c.conn.SetReadDeadline(time.Time{})
+	fn(c.conn)
 }

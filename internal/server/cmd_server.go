@@ -173,11 +173,32 @@ func (s *Server) registerConfigHooks() {
 
 func (s *Server) cmdShutdown(ctx *command.Ctx) {
 	c := ctx.Client.(*client)
+	var save *bool
+	force := false
 	for _, a := range ctx.Args[1:] {
 		switch {
-		case resp.EqualFold(a, "nosave"), resp.EqualFold(a, "save"), resp.EqualFold(a, "now"),
-			resp.EqualFold(a, "force"):
+		case resp.EqualFold(a, "nosave"):
+			if save != nil && *save {
+				ctx.SyntaxError()
+				return
+			}
+			no := false
+			save = &no
+		case resp.EqualFold(a, "save"):
+			if save != nil && !*save {
+				ctx.SyntaxError()
+				return
+			}
+			yes := true
+			save = &yes
+		case resp.EqualFold(a, "now"):
+		case resp.EqualFold(a, "force"):
+			force = true
 		case resp.EqualFold(a, "abort"):
+			if len(ctx.Args) != 2 {
+				ctx.SyntaxError()
+				return
+			}
 			ctx.Error("ERR No shutdown in progress.")
 			return
 		default:
@@ -186,10 +207,15 @@ func (s *Server) cmdShutdown(ctx *command.Ctx) {
 		}
 	}
 	s.log.warning("User requested shutdown...")
-	// The client sees the connection close, as with Redis. Shutdown needs
-	// the lock we hold, so it runs once this batch has finished.
+	if err := s.runShutdownHooks(save, force); err != nil && !force {
+		ctx.Error("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
+	s.log.warning("Redis is now ready to exit, bye bye...")
+	// The client sees the connection close, as with Redis. Stop needs the
+	// lock we hold, so it runs once this batch has finished.
 	c.flags |= flagCloseASAP
-	go s.Shutdown()
+	go s.Stop()
 }
 
 // flushWatched invalidates transactions watching keys of db before it is

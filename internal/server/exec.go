@@ -42,6 +42,12 @@ func (s *Server) call(c *client, args [][]byte) {
 		s.reject(c, cmd, errNoAuth)
 		return
 	}
+	for _, check := range s.checks {
+		if msg := check(c, cmd, args); msg != "" {
+			s.reject(c, cmd, msg)
+			return
+		}
+	}
 	if c.flags&flagMulti != 0 && cmd.Flags&command.FlagNoMulti != 0 {
 		s.reject(c, cmd, errNotInMulti)
 		return

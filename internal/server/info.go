@@ -78,6 +78,11 @@ func (s *Server) infoSections() []infoSection {
 		{"cluster", true, true, s.infoCluster},
 		{"keyspace", true, true, s.infoKeyspace},
 	}
+	for i, sec := range secs {
+		if o, ok := s.infoOverride[sec.name]; ok {
+			secs[i].render = o.render
+		}
+	}
 	return append(secs, s.infoExtra...)
 }
 
@@ -112,6 +117,9 @@ func (s *Server) genInfo(args [][]byte) string {
 			continue
 		}
 		title := sectionTitles[sec.name]
+		if title == "" {
+			title = s.infoTitles[sec.name]
+		}
 		if title == "" {
 			title = strings.ToUpper(sec.name[:1]) + sec.name[1:]
 		}

@@ -73,6 +73,14 @@ type Server struct {
 	settings    command.Settings
 	propagators []Propagator
 	infoExtra   []infoSection
+	// Extension points (extend.go).
+	checks        []CommandCheck
+	crons         []func(now time.Time)
+	infoOverride  map[string]infoSection
+	infoTitles    map[string]string
+	shutdownHooks []func(save *bool, force bool) error
+	batchHooks    []func()
+	debugSubs     map[string]DebugHandler
 
 	shutdownCh chan struct{}
 	closeOnce  sync.Once
@@ -105,6 +113,7 @@ func New(cfg *config.Config) (*Server, error) {
 		watched:    watchRegistry{},
 		pubsub:     newPubsubRegistry(),
 		shutdownCh: make(chan struct{}),
+		infoTitles: map[string]string{},
 		cronStop:   make(chan struct{}),
 	}
 	log, err := newLogger(cfg.LogFile, cfg.LogLevel)
@@ -306,9 +315,40 @@ func (s *Server) accept(conn net.Conn) {
 	}()
 }
 
-// Shutdown stops accepting, disconnects every client and stops the cron.
-// It is safe to call more than once and from any goroutine.
-func (s *Server) Shutdown() {
+// runShutdownHooks lets subsystems save and close before the server
+// stops. Lock held.
+func (s *Server) runShutdownHooks(save *bool, force bool) error {
+	var first error
+	for _, h := range s.shutdownHooks {
+		if err := h(save, force); err != nil {
+			s.log.warning("Shutdown step failed: %v", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// Shutdown is a graceful stop, as on SIGTERM: subsystems save first, and
+// if that fails the server keeps running (like Redis, which refuses to
+// exit rather than lose data) and the error is returned.
+func (s *Server) Shutdown() error {
+	s.mu.Lock()
+	err := s.runShutdownHooks(nil, false)
+	s.mu.Unlock()
+	if err != nil {
+		s.log.warning("Errors trying to shut down the server. Check the logs for more information.")
+		return err
+	}
+	s.log.warning("Redis is now ready to exit, bye bye...")
+	s.Stop()
+	return nil
+}
+
+// Stop stops accepting, disconnects every client and stops the cron,
+// without running shutdown hooks. Safe to call more than once.
+func (s *Server) Stop() {
 	s.closeOnce.Do(func() {
 		close(s.shutdownCh)
 		s.mu.Lock()
@@ -330,9 +370,17 @@ func (s *Server) closeListeners() {
 	}
 }
 
-// Close shuts down and waits for every goroutine to finish.
+// Close runs the shutdown hooks (errors are logged, not fatal), stops the
+// server and waits for every goroutine to finish.
 func (s *Server) Close() error {
-	s.Shutdown()
+	select {
+	case <-s.shutdownCh:
+	default:
+		s.mu.Lock()
+		s.runShutdownHooks(nil, true)
+		s.mu.Unlock()
+	}
+	s.Stop()
 	s.wg.Wait()
 	s.log.close()
 	return nil
@@ -377,6 +425,9 @@ func (s *Server) cron() {
 				}
 			}
 			s.sampleStats(now)
+			for _, fn := range s.crons {
+				fn(now)
+			}
 			s.mu.Unlock()
 		}
 	}
