@@ -37,10 +37,12 @@ func (s *Server) registerCommands() {
 		"pubsub|channels": s.cmdPubsubChannels, "pubsub|numsub": s.cmdPubsubNumsub,
 		"pubsub|numpat": s.cmdPubsubNumpat, "pubsub|shardchannels": s.cmdPubsubShardChannels,
 		"pubsub|shardnumsub": s.cmdPubsubShardNumsub,
+		"debug": s.cmdDebug,
 	} {
 		t.Register(name, h)
 	}
 	s.registerConfigHooks()
+	s.registerDebug()
 }
 
 // catalog renders COMMAND replies from the commands really registered.
