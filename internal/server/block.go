@@ -27,6 +27,7 @@ type blockState struct {
 	timeout  command.TimeoutReply
 	cmd      *command.Command
 	args     [][]byte // owned copy: the query buffer moves on
+	paused   bool     // waiting for CLIENT PAUSE to end, not for keys
 }
 
 type readyKey struct {
@@ -130,7 +131,9 @@ func (s *Server) unblock(c *client) {
 	}
 	c.block = nil
 	c.blockedFlag.Store(false)
-	s.blocked.clients--
+	if !b.paused {
+		s.blocked.clients--
+	}
 }
 
 // timeoutBlocked answers a blocked command whose timeout passed. Lock held.

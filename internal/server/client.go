@@ -97,6 +97,7 @@ type client struct {
 	block       *blockState
 	multi       *multiState
 	subs        *subscriptions
+	tracking    *trackingState
 	// detach, when set, takes over the connection after the current
 	// batch's replies are written (SYNC).
 	detach func(conn net.Conn)
@@ -456,6 +457,10 @@ func (c *client) disconnect() {
 		s.unblock(c)
 	}
 	s.forgetClient(c)
+	if c.flags&flagMonitor != 0 {
+		s.removeMonitor(c)
+	}
+	s.trackingOff(c)
 	delete(s.clients, c.id)
 	s.mu.Unlock()
 	c.conn.Close()

@@ -37,12 +37,14 @@ func (s *Server) registerCommands() {
 		"pubsub|channels": s.cmdPubsubChannels, "pubsub|numsub": s.cmdPubsubNumsub,
 		"pubsub|numpat": s.cmdPubsubNumpat, "pubsub|shardchannels": s.cmdPubsubShardChannels,
 		"pubsub|shardnumsub": s.cmdPubsubShardNumsub,
-		"debug": s.cmdDebug,
+		"debug":              s.cmdDebug,
 	} {
 		t.Register(name, h)
 	}
 	s.registerConfigHooks()
 	s.registerDebug()
+	s.registerClientCommands()
+	s.registerMemoryCommands()
 }
 
 // catalog renders COMMAND replies from the commands really registered.
@@ -163,6 +165,7 @@ func (s *Server) registerConfigHooks() {
 	})
 	keyspaceHook := func(c *config.Config) error {
 		s.applyKeyspaceConfig()
+		s.applyMemoryLimit()
 		return nil
 	}
 	for _, name := range []string{"maxmemory", "maxmemory-policy", "lfu-log-factor", "lfu-decay-time",
@@ -247,6 +250,7 @@ func (s *Server) cmdFlushDB(ctx *command.Ctx) {
 		return
 	}
 	s.flushWatched(ctx.DB.ID())
+	s.trackingFlushAll()
 	n := int64(ctx.DB.Len())
 	ctx.DB.Flush()
 	ctx.Dirty(n + 1)
@@ -258,6 +262,7 @@ func (s *Server) cmdFlushAll(ctx *command.Ctx) {
 		return
 	}
 	s.flushWatched(-1)
+	s.trackingFlushAll()
 	n := s.ks.FlushAll()
 	ctx.Dirty(n + 1)
 	ctx.W.OK()

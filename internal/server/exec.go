@@ -56,11 +56,22 @@ func (s *Server) call(c *client, args [][]byte) {
 		s.reject(c, cmd, fmt.Sprintf(errPubSubCtx, cmd.Name))
 		return
 	}
+	if s.cfg.MaxMemory != 0 && s.checkOOM(cmd, c.flags&flagMulti != 0) {
+		s.reject(c, cmd, errOOM)
+		return
+	}
 	if c.flags&flagMulti != 0 && !execsInMulti(cmd) {
 		s.queueMulti(c, cmd, args)
 		return
 	}
+	if s.pause.active && s.pausedFor(cmd) {
+		s.parkPaused(c, cmd, args)
+		return
+	}
 	s.execute(c, cmd, args, false)
+	if s.tracking.pending != nil {
+		s.flushBroadcasts(c)
+	}
 	if len(s.ready) > 0 && c.flags&flagMulti == 0 {
 		s.serveReadyKeys()
 	}
@@ -151,7 +162,10 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, reexec 
 		s.ks.SetNow(start.UnixMilli())
 	}
 	mark := c.out.Len()
+	prev := s.curClient
+	s.curClient = c
 	cmd.Handler(ctx)
+	s.curClient = prev
 	dur := time.Since(start)
 	s.ks.Settle()
 
@@ -165,7 +179,8 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, reexec 
 	s.propagate(ctx)
 	st := &cmd.Stats
 	st.Calls++
-	st.Microseconds += dur.Microseconds()
+	us := dur.Microseconds()
+	st.Microseconds += us
 	s.stats.commands++
 	if out := c.out.Bytes(); len(out) > mark && out[mark] == '-' {
 		st.Failed++
@@ -174,6 +189,49 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, reexec 
 			end = len(out) - mark
 		}
 		s.countError(string(out[mark+1 : mark+end]))
+	}
+	if c.tracking != nil {
+		s.trackRead(c, cmd, args)
+	}
+	s.afterCommand(c, cmd, args, dur, mark)
+}
+
+// afterCommand runs the observers of a completed command: latency
+// histograms, the slow log, the latency monitor, MONITOR, and CLIENT
+// REPLY's suppression of the reply.
+func (s *Server) afterCommand(c *client, cmd *command.Command, args [][]byte, dur time.Duration, mark int) {
+	us := dur.Microseconds()
+	if s.cfg.LatencyTracking {
+		s.histFor(cmd, true).record(us)
+	}
+	slow := s.cfg.SlowlogLogSlowerThan >= 0 && us >= s.cfg.SlowlogLogSlowerThan && cmd.Flags&command.FlagSkipSlowlog == 0
+	monitored := len(s.monitors) > 0 && cmd.Flags&(command.FlagSkipMonitor|command.FlagAdmin) == 0
+	if slow || monitored {
+		redact := redactedArgs(cmd, args)
+		if slow {
+			s.slowlogRecord(c, args, redact, dur)
+		}
+		if monitored {
+			s.feedMonitors(c.db.ID(), c.addr, args, redact)
+		}
+	}
+	if th := s.cfg.LatencyMonitorThreshold; th > 0 && dur.Milliseconds() >= th {
+		event := "command"
+		if cmd.Flags&command.FlagFast != 0 {
+			event = "fast-command"
+		}
+		s.latencyAdd(event, dur.Milliseconds())
+	}
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
+		c.out.Truncate(mark)
+	}
+	if c.flags&flagReplySkip != 0 {
+		c.flags &^= flagReplySkip
+	}
+	if c.flags&flagReplySkipNext != 0 {
+		// CLIENT REPLY SKIP itself replies nothing and arms the skip for
+		// the command after it.
+		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
 	}
 }
 
@@ -199,6 +257,7 @@ func (s *Server) propagate(ctx *command.Ctx) {
 // KeyModified implements command.Hooks (Redis's signalModifiedKey).
 func (s *Server) KeyModified(db *keyspace.DB, key []byte) {
 	s.touchWatchedKey(db, key)
+	s.trackingInvalidate(db, key, s.curClient)
 }
 
 // Notify implements command.Hooks: keyspace notifications.
@@ -212,6 +271,7 @@ func (s *Server) KeyExpired(db *keyspace.DB, key string) {
 	k := []byte(key)
 	s.notifyKeyspaceEvent(db, command.NotifyExpired, "expired", k)
 	s.touchWatchedKey(db, k)
+	s.trackingInvalidate(db, k, nil)
 	for _, p := range s.propagators {
 		p.Feed(db.ID(), [][]byte{[]byte("DEL"), k})
 	}

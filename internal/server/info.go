@@ -233,7 +233,7 @@ func (s *Server) infoClients(ib *infoBuilder) {
 	ib.field("client_recent_max_input_buffer", maxIn)
 	ib.field("client_recent_max_output_buffer", maxOut)
 	ib.field("blocked_clients", s.blocked.clients)
-	ib.field("tracking_clients", 0)
+	ib.field("tracking_clients", s.tracking.clients)
 	ib.field("clients_in_timeout_table", timeouts)
 }
 
@@ -408,9 +408,13 @@ func (s *Server) infoStats(ib *infoBuilder) {
 	ib.field("active_defrag_key_misses", 0)
 	ib.field("total_active_defrag_time", 0)
 	ib.field("current_active_defrag_time", 0)
-	ib.field("tracking_total_keys", 0)
-	ib.field("tracking_total_items", 0)
-	ib.field("tracking_total_prefixes", 0)
+	items := 0
+	for _, set := range s.tracking.keys {
+		items += len(set)
+	}
+	ib.field("tracking_total_keys", len(s.tracking.keys))
+	ib.field("tracking_total_items", items)
+	ib.field("tracking_total_prefixes", len(s.tracking.prefixes))
 	ib.field("unexpected_error_replies", 0)
 	ib.field("total_error_replies", st.errorReplies)
 	ib.field("dump_payload_sanitizations", 0)
@@ -480,7 +484,23 @@ func (s *Server) infoErrorStats(ib *infoBuilder) {
 	}
 }
 
-func (s *Server) infoLatencyStats(ib *infoBuilder) {}
+func (s *Server) infoLatencyStats(ib *infoBuilder) {
+	pcts := s.cfg.LatencyTrackingInfoPercentiles
+	for _, c := range s.sortedCommands() {
+		h := s.histFor(c, false)
+		if h == nil || h.total == 0 {
+			continue
+		}
+		var b strings.Builder
+		for i, p := range pcts {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("p" + strconv.FormatFloat(p, 'f', -1, 64) + "=" + strconv.FormatFloat(h.percentile(p), 'f', 3, 64))
+		}
+		ib.field("latency_percentiles_usec_"+c.Name, b.String())
+	}
+}
 
 func (s *Server) infoCluster(ib *infoBuilder) {
 	ib.field("cluster_enabled", 0)

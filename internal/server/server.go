@@ -14,6 +14,7 @@ package server
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -56,6 +57,7 @@ type Server struct {
 
 	stats         stats
 	startupMemory int64
+	memLimitSet   bool
 	replID        string
 	dirty         int64 // changes since the last successful save
 	lastSave      time.Time
@@ -80,7 +82,20 @@ type Server struct {
 	infoTitles    map[string]string
 	shutdownHooks []func(save *bool, force bool) error
 	batchHooks    []func()
-	debugSubs     map[string]DebugHandler
+	slowlog       slowlog
+	latency       latencyMonitor
+	hists         []*histogram // per command ID
+	monitors      []*client
+	tracking      trackingTable
+	pause         pauseState
+	pausedClients []*client
+	// userLookup answers whether an ACL user exists (CLIENT KILL USER);
+	// the ACL layer installs it.
+	userLookup func(name string) bool
+	// curClient is the client whose command is executing, for hooks that
+	// need to know who caused a change (tracking's NOLOOP).
+	curClient *client
+	debugSubs map[string]DebugHandler
 
 	shutdownCh chan struct{}
 	closeOnce  sync.Once
@@ -128,6 +143,7 @@ func New(cfg *config.Config) (*Server, error) {
 	commands.Register(s.cmds)
 	s.registerCommands()
 	s.startupMemory = readRuntimeMemory().heapObjects
+	s.applyMemoryLimit()
 	for _, rc := range cfg.RenameCommands {
 		if err := s.cmds.Rename(rc.From, rc.To); err != nil {
 			return nil, fmt.Errorf("rename-command %s: %w", rc.From, err)
@@ -188,39 +204,29 @@ func (s *Server) AddPropagator(p Propagator) {
 // background. A port of 0 opens no TCP listener (as in Redis); embedders
 // and tests pass their own listener to Serve instead.
 func (s *Server) Start() error {
-	if s.cfg.Port != 0 {
-		addrs := s.cfg.Bind
-		if len(addrs) == 0 {
-			addrs = []string{"*", "-::*"}
+	var tlsConf *tls.Config
+	if s.cfg.TLSPort != 0 {
+		tc, err := s.buildTLSConfig()
+		if err != nil {
+			return err
 		}
-		for _, a := range addrs {
-			optional := strings.HasPrefix(a, "-")
-			a = strings.TrimPrefix(a, "-")
-			host := a
-			switch a {
-			case "*":
-				host = "0.0.0.0"
-			case "::*":
-				host = "::"
-			}
-			network := "tcp4"
-			if strings.Contains(host, ":") {
-				network = "tcp6"
-			}
-			l, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(s.cfg.Port)))
-			if err != nil {
-				if optional {
-					s.log.warning("Could not bind to optional address %s: %v", a, err)
-					continue
-				}
-				s.closeListeners()
-				return fmt.Errorf("listen on %s port %d: %w", a, s.cfg.Port, err)
-			}
-			s.listeners = append(s.listeners, l)
+		tlsConf = tc
+	}
+	for _, port := range []int{s.cfg.Port, s.cfg.TLSPort} {
+		if port == 0 {
+			continue
 		}
-		if len(s.listeners) == 0 {
-			return fmt.Errorf("could not bind to any of %v on port %d", addrs, s.cfg.Port)
+		ls, err := s.listenAll(port)
+		if err != nil {
+			s.closeListeners()
+			return err
 		}
+		if port == s.cfg.TLSPort && tlsConf != nil {
+			for i, l := range ls {
+				ls[i] = tls.NewListener(l, tlsConf)
+			}
+		}
+		s.listeners = append(s.listeners, ls...)
 	}
 	if s.cfg.PidFile != "" {
 		if err := os.WriteFile(s.cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
@@ -235,6 +241,47 @@ func (s *Server) Start() error {
 	go s.cron()
 	s.log.notice("Ready to accept connections")
 	return nil
+}
+
+// listenAll opens port on every bind address; addresses with a "-"
+// prefix are optional, as in Redis.
+func (s *Server) listenAll(port int) ([]net.Listener, error) {
+	addrs := s.cfg.Bind
+	if len(addrs) == 0 {
+		addrs = []string{"*", "-::*"}
+	}
+	var out []net.Listener
+	for _, a := range addrs {
+		optional := strings.HasPrefix(a, "-")
+		a = strings.TrimPrefix(a, "-")
+		host := a
+		switch a {
+		case "*":
+			host = "0.0.0.0"
+		case "::*":
+			host = "::"
+		}
+		network := "tcp4"
+		if strings.Contains(host, ":") {
+			network = "tcp6"
+		}
+		l, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			if optional {
+				s.log.warning("Could not bind to optional address %s: %v", a, err)
+				continue
+			}
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, fmt.Errorf("listen on %s port %d: %w", a, port, err)
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("could not bind to any of %v on port %d", addrs, port)
+	}
+	return out, nil
 }
 
 // Serve accepts connections on l until the server shuts down. It is how
@@ -425,6 +472,7 @@ func (s *Server) cron() {
 				}
 			}
 			s.sampleStats(now)
+			s.checkPauseExpiry(now)
 			for _, fn := range s.crons {
 				fn(now)
 			}
