@@ -456,6 +456,7 @@ func (s *Server) cron() {
 			// spend it in 1 ms slices, releasing the lock in between, so
 			// a mass expiry never stalls clients for more than a slice.
 			deadline := now.Add(time.Second / time.Duration(hz) / 4)
+			cycleStart := time.Now()
 			for {
 				s.mu.Lock()
 				s.ks.SetNow(time.Now().UnixMilli())
@@ -466,6 +467,9 @@ func (s *Server) cron() {
 				}
 			}
 			s.mu.Lock()
+			if ms := time.Since(cycleStart).Milliseconds(); ms > 0 {
+				s.latencyAdd("expire-cycle", ms)
+			}
 			if s.cfg.ActiveRehashing {
 				for i := 0; i < s.ks.NumDBs(); i++ {
 					s.ks.DB(i).RehashStep(100)

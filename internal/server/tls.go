@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,4 +88,17 @@ func (s *Server) buildTLSConfig() (*tls.Config, error) {
 		s.log.warning("tls-ciphers/tls-ciphersuites are OpenSSL settings and are ignored: Go's TLS offers only its modern default suites")
 	}
 	return tc, nil
+}
+
+// ServeTLS serves TLS connections on l with the configured certificates:
+// the in-process counterpart of tls-port, used by tests and embedders.
+func (s *Server) ServeTLS(l net.Listener) error {
+	s.mu.Lock()
+	tc, err := s.buildTLSConfig()
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	go s.Serve(tls.NewListener(l, tc))
+	return nil
 }

@@ -20,6 +20,7 @@ func Start(t testing.TB, configure ...func(*config.Config)) (*server.Server, str
 	cfg.Save = nil
 	cfg.AppendOnly = false
 	cfg.Dir = t.TempDir()
+	cfg.LogLevel = "warning"
 	for _, f := range configure {
 		f(cfg)
 	}
