@@ -42,6 +42,12 @@ func (s *Server) call(c *client, args [][]byte) {
 		s.reject(c, cmd, errNoAuth)
 		return
 	}
+	if s.busy {
+		if msg := s.busyReject(cmd); msg != "" {
+			s.reject(c, cmd, msg)
+			return
+		}
+	}
 	for _, check := range s.checks {
 		if msg := check(c, cmd, args); msg != "" {
 			s.reject(c, cmd, msg)

@@ -92,6 +92,12 @@ type Server struct {
 	// userLookup answers whether an ACL user exists (CLIENT KILL USER);
 	// the ACL layer installs it.
 	userLookup func(name string) bool
+	// Scripting: the running script, whether it passed the busy
+	// threshold, and whether SCRIPT/FUNCTION KILL asked it to stop.
+	script       *ScriptRun
+	busy         bool
+	killScript   bool
+	scriptChecks []CommandCheck
 	// curClient is the client whose command is executing, for hooks that
 	// need to know who caused a change (tracking's NOLOOP).
 	curClient *client
@@ -452,6 +458,9 @@ func (s *Server) cron() {
 		case <-s.cronStop:
 			return
 		case now := <-tick.C:
+			if s.scriptBusy() {
+				continue // never touch the keyspace under a running script
+			}
 			// Redis gives the slow expire cycle 25% of a cron period; we
 			// spend it in 1 ms slices, releasing the lock in between, so
 			// a mass expiry never stalls clients for more than a slice.
@@ -483,6 +492,12 @@ func (s *Server) cron() {
 			s.mu.Unlock()
 		}
 	}
+}
+
+func (s *Server) scriptBusy() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.busy
 }
 
 // Logf writes a notice-level line to the server log.
