@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -123,9 +124,20 @@ func readReply(r *bufio.Reader, depth int) (Reply, error) {
 		if n == -1 {
 			return Reply{Kind: KindNull}, nil
 		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return Reply{}, err
+		// Grow with the data that really arrives rather than trusting the
+		// announced length with one big allocation.
+		var buf []byte
+		if n <= 1<<20 {
+			buf = make([]byte, n+2)
+			if _, err := io.ReadFull(r, buf); err != nil {
+				return Reply{}, err
+			}
+		} else {
+			var b bytes.Buffer
+			if _, err := io.CopyN(&b, r, n+2); err != nil {
+				return Reply{}, err
+			}
+			buf = b.Bytes()
 		}
 		buf = buf[:n]
 		rep := Reply{Kind: kind, Str: buf}
