@@ -341,7 +341,7 @@ func (db *DB) MoveTo(from []byte, dst *DB, to []byte) bool {
 		dst.Delete(to)
 	}
 	o := dst.add(string(to))
-	o.s, o.c = val.s, val.c
+	o.p, o.n = val.p, val.n
 	o.meta = val.meta &^ metaVolatile
 	o.setVersion(dst.ks.epoch)
 	if exp >= 0 {

@@ -199,7 +199,7 @@ func (ks *Keyspace) IsSharedInteger(o *Object) bool {
 	if !ks.SharedIntegers || o.Type() != TypeString || o.Encoding() != EncInt {
 		return false
 	}
-	n, ok := parseSmallInt(o.s)
+	n, ok := parseSmallInt(o.str())
 	return ok && n >= 0 && n < sharedIntegerLimit
 }
 

@@ -18,6 +18,7 @@ func (s *Server) registerDebug() {
 	s.AddDebugSubcommand("sleep", s.debugSleep)
 	s.AddDebugSubcommand("set-active-expire", s.debugSetActiveExpire)
 	s.AddDebugSubcommand("help", s.debugHelp)
+	s.AddDebugSubcommand("populate", s.debugPopulate)
 }
 
 func (s *Server) cmdDebug(ctx *command.Ctx) {
@@ -77,6 +78,59 @@ func (s *Server) debugSetActiveExpire(ctx *command.Ctx) {
 	ctx.W.OK()
 }
 
+// debugPopulate creates count keys "<prefix>:<n>" holding "value:<n>",
+// padded with zero bytes or cut to size when given, skipping keys that
+// exist: the quick way to load test data.
+func (s *Server) debugPopulate(ctx *command.Ctx) {
+	if len(ctx.Args) < 3 || len(ctx.Args) > 5 {
+		debugArity(ctx, 0)
+		return
+	}
+	count, ok := resp.ParseInt(ctx.Args[2])
+	if !ok || count < 0 {
+		ctx.Error("ERR value is out of range, must be positive")
+		return
+	}
+	prefix := "key"
+	if len(ctx.Args) >= 4 {
+		prefix = string(ctx.Args[3])
+	}
+	size := int64(-1)
+	if len(ctx.Args) == 5 {
+		n, ok := resp.ParseInt(ctx.Args[4])
+		if !ok || n < 0 {
+			ctx.Error("ERR value is out of range, must be positive")
+			return
+		}
+		size = n
+	}
+	db := ctx.DB
+	key := []byte(prefix + ":")
+	base := len(key)
+	for i := int64(0); i < count; i++ {
+		key = strconv.AppendInt(key[:base], i, 10)
+		if db.Exists(key) {
+			continue
+		}
+		val := []byte("value:" + strconv.FormatInt(i, 10))
+		if size >= 0 {
+			if int64(len(val)) > size {
+				val = val[:size]
+			} else {
+				val = append(val, make([]byte, size-int64(len(val)))...)
+			}
+		}
+		db.Add(key).SetStringOwned(val)
+		// Settle as we go so accounting stays bounded for huge counts.
+		if i%1024 == 0 {
+			s.ks.Settle()
+		}
+	}
+	ctx.Dirty(count)
+	ctx.NoPropagate()
+	ctx.W.OK()
+}
+
 var debugHelp = []string{
 	"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 	"DIGEST",
@@ -85,6 +139,9 @@ var debugHelp = []string{
 	"    Output a hex signature of each key's value.",
 	"OBJECT <key>",
 	"    Show low-level information about the key and its value.",
+	"POPULATE <count> [<prefix>] [<size>]",
+	"    Create <count> keys named <prefix>:<n> (prefix 'key' by default) holding",
+	"    'value:<n>', padded or cut to <size> bytes when given.",
 	"RELOAD",
 	"    Save the dataset to the RDB file, empty memory and load it back.",
 	"SET-ACTIVE-EXPIRE <0|1>",
