@@ -12,6 +12,7 @@ const usage = `autobot-redis: a Redis-compatible data tier for AutoBot.
 
 Usage:
   autobot-redis serve [redis.conf] [--directive value ...]   run the server
+  autobot-redis cli [options] [command [arg ...]]            a redis-cli compatible client
   autobot-redis version                                      print the version
 
 Run "autobot-redis <command> --help" for details.
@@ -30,6 +31,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve", "server":
 		return runServe(args[1:], stdout, stderr)
+	case "cli":
+		return runCLI(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0
