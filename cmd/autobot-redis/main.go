@@ -13,6 +13,10 @@ const usage = `autobot-redis: a Redis-compatible data tier for AutoBot.
 Usage:
   autobot-redis serve [redis.conf] [--directive value ...]   run the server
   autobot-redis cli [options] [command [arg ...]]            a redis-cli compatible client
+  autobot-redis health [-h host -p port ...] [--json]        exit 0 when the server is healthy
+  autobot-redis memory [--db N] [--pattern P] [--top K]      memory by key pattern, top keys, TTLs
+  autobot-redis backup --out FILE [--db N]                   full RDB snapshot, or one database
+  autobot-redis restore --in FILE [--db N] [--dry-run] [--replace|--skip-existing]
   autobot-redis version                                      print the version
 
 Run "autobot-redis <command> --help" for details.
@@ -33,6 +37,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "cli":
 		return runCLI(args[1:], stdout, stderr)
+	case "health":
+		return runHealth(args[1:], stdout, stderr)
+	case "memory":
+		return runMemory(args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0

@@ -409,29 +409,52 @@ func runScan(o *Options, env Env) int {
 }
 
 // runRDB downloads a snapshot over the replication handshake, as
-// redis-cli --rdb does: REPLCONF rdb-only, SYNC, then a "$<len>" bulk.
+// redis-cli --rdb does.
 func runRDB(o *Options, env Env) int {
+	f, err := os.Create(o.RDB)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "Error opening '%s': %v\n", o.RDB, err)
+		return 1
+	}
+	n, err := FetchRDB(o, env, f, func(size int64) {
+		fmt.Fprintf(env.Stderr, "SYNC sent to master, writing %d bytes to '%s'\n", size, o.RDB)
+	})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return 1
+	}
+	_ = n
+	fmt.Fprintln(env.Stderr, "Transfer finished with success.")
+	return 0
+}
+
+// FetchRDB asks the server for a full snapshot through the replication
+// handshake (REPLCONF rdb-only 1, then SYNC) and copies the RDB payload to
+// dst. started, when not nil, is told the size before the transfer.
+func FetchRDB(o *Options, env Env, dst io.Writer, started func(size int64)) (int64, error) {
 	c, err := connect(o, env)
 	if err != nil {
-		fmt.Fprintln(env.Stdout, err)
-		return 1
+		return 0, err
 	}
 	defer c.close()
 	if _, err := c.do("REPLCONF", "rdb-only", "1"); err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return 1
+		return 0, err
 	}
 	if err := c.send([]string{"SYNC"}); err != nil {
-		fmt.Fprintln(env.Stderr, err)
-		return 1
+		return 0, err
 	}
 	// The master may send newlines as keep-alives while it prepares.
 	var line string
 	for {
 		l, err := c.r.ReadString('\n')
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "Error reading RDB payload: %v\n", err)
-			return 1
+			return 0, fmt.Errorf("Error reading RDB payload: %w", err)
 		}
 		if l = strings.TrimRight(l, "\r\n"); l != "" {
 			line = l
@@ -439,29 +462,17 @@ func runRDB(o *Options, env Env) int {
 		}
 	}
 	if strings.HasPrefix(line, "-") {
-		fmt.Fprintf(env.Stderr, "SYNC with master failed: %s\n", line[1:])
-		return 1
+		return 0, fmt.Errorf("SYNC with master failed: %s", line[1:])
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(line, "$"), 10, 64)
-	if !strings.HasPrefix(line, "$") || err != nil {
-		fmt.Fprintf(env.Stderr, "Bad protocol from master: %q\n", line)
-		return 1
+	if !strings.HasPrefix(line, "$") || err != nil || n < 0 {
+		return 0, fmt.Errorf("Bad protocol from master: %q", line)
 	}
-	fmt.Fprintf(env.Stderr, "SYNC sent to master, writing %d bytes to '%s'\n", n, o.RDB)
-	f, err := os.Create(o.RDB)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "Error opening '%s': %v\n", o.RDB, err)
-		return 1
+	if started != nil {
+		started(n)
 	}
-	if _, err := io.CopyN(f, c.r, n); err != nil {
-		f.Close()
-		fmt.Fprintf(env.Stderr, "Error reading RDB payload: %v\n", err)
-		return 1
+	if _, err := io.CopyN(dst, c.r, n); err != nil {
+		return 0, fmt.Errorf("Error reading RDB payload: %w", err)
 	}
-	if err := f.Sync(); err != nil || f.Close() != nil {
-		fmt.Fprintf(env.Stderr, "Error writing '%s'\n", o.RDB)
-		return 1
-	}
-	fmt.Fprintln(env.Stderr, "Transfer finished with success.")
-	return 0
+	return n, nil
 }
