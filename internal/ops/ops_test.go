@@ -22,13 +22,13 @@ func client(t *testing.T, addr string, db int) *redis.Client {
 
 func TestKeyPattern(t *testing.T) {
 	for key, want := range map[string]string{
-		"session:user_123":             "session:user_*",
-		"user:123":                     "user:*",
-		"chat:session_456:messages":    "chat:session_*:messages",
-		"kb:doc_789:chunk_1":           "kb:doc_*:chunk_*",
-		"kb:index:api":                 "kb:index:api",
-		"api:cache:/api/system/health": "api:cache:*",
-		"ws:connections":               "ws:connections",
+		"session:user_123":                         "session:user_*",
+		"user:123":                                 "user:*",
+		"chat:session_456:messages":                "chat:session_*:messages",
+		"kb:doc_789:chunk_1":                       "kb:doc_*:chunk_*",
+		"kb:index:api":                             "kb:index:api",
+		"api:cache:/api/system/health":             "api:cache:*",
+		"ws:connections":                           "ws:connections",
 		"job:3f2a9c1e-8e4b-4a47-9f3c-1b2d3e4f5a6b": "job:*",
 	} {
 		if got := KeyPattern(key); got != want {
