@@ -110,6 +110,13 @@ type Server struct {
 	exitErr    error
 }
 
+// Estimated sizes for used_memory_startup.
+const (
+	emptyDBSize      = 2 * 200 // two empty dicts
+	commandEntrySize = 512     // a command's spec, docs and stats
+	baseServerSize   = 64 << 10
+)
+
 // Propagator receives the effects of write commands in execution order:
 // the AOF and replication register one. Feed is called under the server
 // lock and must not block; it copies what it needs.
@@ -148,7 +155,10 @@ func New(cfg *config.Config) (*Server, error) {
 	s.applyKeyspaceConfig()
 	commands.Register(s.cmds)
 	s.registerCommands()
-	s.startupMemory = readRuntimeMemory().heapObjects
+	// used_memory_startup: the server's own structures before any data.
+	// It must not be read off the Go heap, which is shared with whatever
+	// else runs in the process (an embedding program, other test servers).
+	s.startupMemory = int64(cfg.Databases)*emptyDBSize + int64(len(s.cmds.All()))*commandEntrySize + baseServerSize
 	s.applyMemoryLimit()
 	for _, rc := range cfg.RenameCommands {
 		if err := s.cmds.Rename(rc.From, rc.To); err != nil {
