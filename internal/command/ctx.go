@@ -94,8 +94,11 @@ type Ctx struct {
 	InMulti  bool
 	InScript bool
 	// Reexec is set when a blocked command runs again because a key it
-	// waits on became ready.
-	Reexec bool
+	// waits on became ready; ReadyKey is that key. Redis serves a woken
+	// client from the key that became ready, not from the first of its
+	// keys that has data, so handlers should try ReadyKey only.
+	Reexec   bool
+	ReadyKey []byte
 
 	dirty    int64
 	props    [][][]byte
@@ -112,6 +115,7 @@ func (c *Ctx) Reset(args [][]byte, cmd *Command) {
 	c.override = false
 	c.blocked = false
 	c.Reexec = false
+	c.ReadyKey = nil
 }
 
 // Dirty counts n changes to the dataset (for save rules and INFO). A

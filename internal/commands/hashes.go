@@ -2,7 +2,6 @@ package commands
 
 import (
 	"math"
-	"math/big"
 	"strconv"
 
 	"github.com/autobot-ai/autobot-redis/internal/command"
@@ -298,7 +297,7 @@ func cmdHIncrBy(c *command.Ctx) {
 }
 
 func cmdHIncrByFloat(c *command.Ctx) {
-	incr, ok := parseHashLongDouble(c.Args[3])
+	incr, ok := parseLongDouble(c.Args[3])
 	if !ok {
 		c.Error(command.ErrNotFloat)
 		return
@@ -315,7 +314,7 @@ func cmdHIncrByFloat(c *command.Ctx) {
 	cur := zeroLD()
 	if h != nil {
 		if v, found := h.Get(field); found {
-			if cur, ok = parseHashLongDouble(v); !ok {
+			if cur, ok = parseLongDouble(v); !ok {
 				c.Error("ERR hash value is not a float")
 				return
 			}
@@ -340,23 +339,6 @@ func cmdHIncrByFloat(c *command.Ctx) {
 	c.Propagate([]byte("HSET"), key, field, text)
 }
 
-// parseHashLongDouble is parseLongDouble that also refuses values too
-// small for long double: strtold underflows them to zero with ERANGE,
-// which Redis's string2ld rejects (subnormal results are accepted).
-func parseHashLongDouble(b []byte) (*big.Float, bool) {
-	v, ok := parseLongDouble(b)
-	if !ok || v.IsInf() || v.Sign() == 0 {
-		return v, ok
-	}
-	// The smallest subnormal is 2^-16445; anything up to half of it
-	// (2^-16446, a tie that rounds to even) becomes zero.
-	var m big.Float
-	e := v.MantExp(&m)
-	if e < -16445 || e == -16445 && m.Cmp(big.NewFloat(0.5)) == 0 || e == -16445 && m.Cmp(big.NewFloat(-0.5)) == 0 {
-		return nil, false
-	}
-	return v, true
-}
 
 // errRandCountRange is the reply to a count of math.MinInt64, which
 // Redis refuses because its absolute value does not fit.

@@ -61,7 +61,7 @@ func parseLongDouble(b []byte) (v *big.Float, ok bool) {
 	if ldOverflows(f) {
 		return nil, false // strtold reports ERANGE with HUGE_VALL
 	}
-	if f.Sign() == 0 && hasNonZeroDigit(low) {
+	if f.Sign() == 0 && hasNonZeroDigit(low) || underflowsToZero(f) {
 		return nil, false // underflow to zero is ERANGE too
 	}
 	return f, true
@@ -169,3 +169,15 @@ func addLongDouble(a, b *big.Float) (*big.Float, bool) {
 }
 
 func zeroLD() *big.Float { return new(big.Float).SetPrec(ldPrec) }
+
+// underflowsToZero reports whether x rounds to zero in long double: the
+// smallest subnormal is 2^-16445, so anything below half of it, and half
+// of it exactly (a tie that rounds to even), becomes zero.
+func underflowsToZero(x *big.Float) bool {
+	if x.Sign() == 0 || x.IsInf() {
+		return false
+	}
+	var m big.Float
+	e := x.MantExp(&m)
+	return e < -16445 || e == -16445 && (m.Cmp(big.NewFloat(0.5)) == 0 || m.Cmp(big.NewFloat(-0.5)) == 0)
+}

@@ -209,6 +209,9 @@ func (db *DB) add(key string) *Object {
 	db.used += m
 	db.ks.used += m
 	db.ks.touched = append(db.ks.touched, touch{db: db, e: e, mem: m})
+	if db.ks.events != nil {
+		db.ks.events.KeyCreated(db, e.Key)
+	}
 	return &e.Value
 }
 

@@ -19,6 +19,8 @@ type Events interface {
 	KeyExpired(db *DB, key string)
 	// KeyMiss is a read lookup that found nothing ("keymiss" events).
 	KeyMiss(db *DB, key []byte)
+	// KeyCreated is a new key ("new" events).
+	KeyCreated(db *DB, key string)
 }
 
 // Preserver is implemented by a snapshot in progress. The keyspace calls

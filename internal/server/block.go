@@ -97,7 +97,9 @@ func (s *Server) serveReadyKeys() {
 				}
 				// A blocked client cannot have switched databases, so it
 				// re-runs on the one it blocked in.
+				w.readyKey = []byte(rk.key)
 				s.execute(w, w.block.cmd, w.block.args, true)
+				w.readyKey = nil
 				if w.ctx.Blocked() {
 					continue // still nothing for this one
 				}

@@ -98,6 +98,7 @@ type client struct {
 	multi       *multiState
 	subs        *subscriptions
 	tracking    *trackingState
+	readyKey    []byte // the key that woke this blocked client, during its re-run
 	// detach, when set, takes over the connection after the current
 	// batch's replies are written (SYNC).
 	detach func(conn net.Conn)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/autobot-ai/autobot-redis/internal/command"
+	"github.com/autobot-ai/autobot-redis/internal/config"
 	"github.com/autobot-ai/autobot-redis/internal/keyspace"
 )
 
@@ -161,6 +162,9 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, reexec 
 	ctx := &c.ctx
 	ctx.Reset(args, cmd)
 	ctx.Reexec = reexec
+	if reexec {
+		ctx.ReadyKey = c.readyKey
+	}
 	ctx.DB = c.db
 	ctx.InMulti = c.flags&flagMulti != 0
 	start := time.Now()
@@ -253,17 +257,43 @@ func (s *Server) propagate(ctx *command.Ctx) {
 		}
 		props = [][][]byte{ctx.Args}
 	}
+	// A command that propagates several commands (SPOP with a count as
+	// SREMs, XREADGROUP as XCLAIMs) is wrapped in MULTI/EXEC so a replica
+	// or an AOF replay applies them atomically, as Redis 7.0 does. Inside
+	// EXEC and scripts the whole block is wrapped already.
+	_, wrapped := s.propagators[0].(*multiPropagation)
+	wrap := len(props) > 1 && !wrapped
 	for _, p := range s.propagators {
+		if wrap {
+			p.Feed(ctx.DB.ID(), [][]byte{[]byte("MULTI")})
+		}
 		for _, args := range props {
 			p.Feed(ctx.DB.ID(), args)
+		}
+		if wrap {
+			p.Feed(ctx.DB.ID(), [][]byte{[]byte("EXEC")})
 		}
 	}
 }
 
 // KeyModified implements command.Hooks (Redis's signalModifiedKey).
+//
+// A modified key with blocked waiters is also marked ready: the waiters
+// re-check it, which is how a client blocked on a stream learns that the
+// stream was deleted or replaced (Redis's signalDeletedKeyAsReady).
 func (s *Server) KeyModified(db *keyspace.DB, key []byte) {
 	s.touchWatchedKey(db, key)
 	s.trackingInvalidate(db, key, s.curClient)
+	if s.blocked.clients > 0 {
+		s.KeyReady(db, key)
+	}
+}
+
+// KeyCreated implements keyspace.Events: the "new" keyspace event.
+func (s *Server) KeyCreated(db *keyspace.DB, key string) {
+	if s.cfg.NotifyKeyspaceEvents.Has(config.EventNew) {
+		s.notifyKeyspaceEvent(db, command.NotifyNew, "new", []byte(key))
+	}
 }
 
 // Notify implements command.Hooks: keyspace notifications.
@@ -278,6 +308,9 @@ func (s *Server) KeyExpired(db *keyspace.DB, key string) {
 	s.notifyKeyspaceEvent(db, command.NotifyExpired, "expired", k)
 	s.touchWatchedKey(db, k)
 	s.trackingInvalidate(db, k, nil)
+	if s.blocked.clients > 0 {
+		s.KeyReady(db, k)
+	}
 	for _, p := range s.propagators {
 		p.Feed(db.ID(), [][]byte{[]byte("DEL"), k})
 	}
