@@ -339,7 +339,6 @@ func cmdHIncrByFloat(c *command.Ctx) {
 	c.Propagate([]byte("HSET"), key, field, text)
 }
 
-
 // errRandCountRange is the reply to a count of math.MinInt64, which
 // Redis refuses because its absolute value does not fit.
 const errRandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
