@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/autobot-ai/autobot-redis/internal/command"
@@ -942,7 +943,8 @@ func propagateGroupSetID(c *command.Ctx, key, group []byte, g *types.StreamGroup
 
 // xreadServeBlocked runs when a key a blocked XREAD/XREADGROUP waits on may
 // have new entries. Like Redis it serves a single stream, the first one
-// (in argument order) whose last ID moved past what the client waits for,
+// (in argument order; only the key that became ready when that is known)
+// whose last ID moved past what the client waits for,
 // even if the entries after it were deleted since. A blocked XREADGROUP
 // fails when its stream or group went away; a blocked XREAD keeps waiting.
 func xreadServeBlocked(c *command.Ctx, a *xreadArgs) {
@@ -951,6 +953,10 @@ func xreadServeBlocked(c *command.Ctx, a *xreadArgs) {
 		count = xreadBlockedCount
 	}
 	for k, key := range a.keys {
+		// Redis serves a woken client from the key that became ready only.
+		if c.ReadyKey != nil && !bytes.Equal(key, c.ReadyKey) {
+			continue
+		}
 		o := c.DB.LookupReadFlags(key, keyspace.NoStats|keyspace.NoNotify)
 		if o == nil || o.Type() != keyspace.TypeStream {
 			if a.group {

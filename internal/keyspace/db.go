@@ -230,6 +230,9 @@ func (db *DB) Set(key []byte, keepTTL bool) *Object {
 		return db.add(string(key))
 	}
 	db.beforeWrite(e)
+	if e.Value.Type() == TypeStream && db.ks.events != nil {
+		db.ks.events.StreamGone(db, e.Key)
+	}
 	if !keepTTL && e.Value.volatile() {
 		db.expires.Delete(e.Key)
 		e.Value.setVolatile(false)
@@ -267,6 +270,9 @@ func (db *DB) remove(e *entry) {
 	db.keys.Delete(e.Key)
 	db.used -= m
 	ks.used -= m
+	if e.Value.Type() == TypeStream && ks.events != nil {
+		ks.events.StreamGone(db, e.Key)
+	}
 }
 
 // TTL returns the absolute expiry time in ms of a live key, -1 when it has

@@ -19,8 +19,12 @@ type Events interface {
 	KeyExpired(db *DB, key string)
 	// KeyMiss is a read lookup that found nothing ("keymiss" events).
 	KeyMiss(db *DB, key []byte)
-	// KeyCreated is a new key ("new" events).
+	// KeyCreated is a new key ("new" events; clients blocked on the key
+	// may now be served).
 	KeyCreated(db *DB, key string)
+	// StreamGone is a stream deleted or overwritten by another value:
+	// clients blocked in XREADGROUP on it must learn it is gone.
+	StreamGone(db *DB, key string)
 }
 
 // Preserver is implemented by a snapshot in progress. The keyspace calls

@@ -253,6 +253,7 @@ func (s *Server) cmdFlushDB(ctx *command.Ctx) {
 	s.trackingFlushAll()
 	n := int64(ctx.DB.Len())
 	ctx.DB.Flush()
+	s.wakeWaiters(ctx.DB)
 	ctx.Dirty(n + 1)
 	ctx.W.OK()
 }
@@ -264,6 +265,9 @@ func (s *Server) cmdFlushAll(ctx *command.Ctx) {
 	s.flushWatched(-1)
 	s.trackingFlushAll()
 	n := s.ks.FlushAll()
+	for i := 0; i < s.ks.NumDBs(); i++ {
+		s.wakeWaiters(s.ks.DB(i))
+	}
 	ctx.Dirty(n + 1)
 	ctx.W.OK()
 }
@@ -288,18 +292,23 @@ func (s *Server) cmdSwapDB(ctx *command.Ctx) {
 		s.touchAllWatchedKeysInDB(da, db)
 		s.touchAllWatchedKeysInDB(db, da)
 		da.Swap(db)
-		s.scanForReadyKeys(da)
-		s.scanForReadyKeys(db)
+		s.wakeWaiters(da)
+		s.wakeWaiters(db)
 	}
 	ctx.Dirty(1)
 	ctx.W.OK()
 }
 
-// scanForReadyKeys marks every key of db that blocked clients wait on
-// and that now exists, after SWAPDB brought in new data.
-func (s *Server) scanForReadyKeys(db *keyspace.DB) {
+// wakeWaiters makes every client blocked on a key of db re-check it,
+// after FLUSHDB, FLUSHALL or SWAPDB replaced the whole database: keys may
+// have appeared, and streams vanished (XREADGROUP waiters get an error).
+// Waiters whose key still has nothing to serve simply block again.
+func (s *Server) wakeWaiters(db *keyspace.DB) {
+	if s.blocked.clients == 0 {
+		return
+	}
 	for bk := range s.blocked.waiters {
-		if bk.db == db.ID() && db.Exists([]byte(bk.key)) {
+		if bk.db == db.ID() {
 			s.KeyReady(db, []byte(bk.key))
 		}
 	}

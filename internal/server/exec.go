@@ -39,7 +39,7 @@ func (s *Server) call(c *client, args [][]byte) {
 	if cmd.Flags&command.FlagProtected != 0 && !s.protectedAllowed(c, cmd) {
 		return
 	}
-	if !c.authed && cmd.Flags&command.FlagNoAuth == 0 {
+	if s.authRequired(c) && cmd.Flags&command.FlagNoAuth == 0 {
 		s.reject(c, cmd, errNoAuth)
 		return
 	}
@@ -277,22 +277,27 @@ func (s *Server) propagate(ctx *command.Ctx) {
 }
 
 // KeyModified implements command.Hooks (Redis's signalModifiedKey).
-//
-// A modified key with blocked waiters is also marked ready: the waiters
-// re-check it, which is how a client blocked on a stream learns that the
-// stream was deleted or replaced (Redis's signalDeletedKeyAsReady).
 func (s *Server) KeyModified(db *keyspace.DB, key []byte) {
 	s.touchWatchedKey(db, key)
 	s.trackingInvalidate(db, key, s.curClient)
+}
+
+// KeyCreated implements keyspace.Events: the "new" keyspace event, and
+// clients blocked on the key may now be served (Redis signals in dbAdd).
+func (s *Server) KeyCreated(db *keyspace.DB, key string) {
 	if s.blocked.clients > 0 {
-		s.KeyReady(db, key)
+		s.KeyReady(db, []byte(key))
+	}
+	if s.cfg.NotifyKeyspaceEvents.Has(config.EventNew) {
+		s.notifyKeyspaceEvent(db, command.NotifyNew, "new", []byte(key))
 	}
 }
 
-// KeyCreated implements keyspace.Events: the "new" keyspace event.
-func (s *Server) KeyCreated(db *keyspace.DB, key string) {
-	if s.cfg.NotifyKeyspaceEvents.Has(config.EventNew) {
-		s.notifyKeyspaceEvent(db, command.NotifyNew, "new", []byte(key))
+// StreamGone implements keyspace.Events: a deleted or overwritten stream
+// wakes its XREADGROUP waiters, who then get an error.
+func (s *Server) StreamGone(db *keyspace.DB, key string) {
+	if s.blocked.clients > 0 {
+		s.KeyReady(db, []byte(key))
 	}
 }
 
@@ -308,9 +313,6 @@ func (s *Server) KeyExpired(db *keyspace.DB, key string) {
 	s.notifyKeyspaceEvent(db, command.NotifyExpired, "expired", k)
 	s.touchWatchedKey(db, k)
 	s.trackingInvalidate(db, k, nil)
-	if s.blocked.clients > 0 {
-		s.KeyReady(db, k)
-	}
 	for _, p := range s.propagators {
 		p.Feed(db.ID(), [][]byte{[]byte("DEL"), k})
 	}
