@@ -39,7 +39,7 @@ func (s *Server) call(c *client, args [][]byte) {
 	if cmd.Flags&command.FlagProtected != 0 && !s.protectedAllowed(c, cmd) {
 		return
 	}
-	if s.authRequired(c) && cmd.Flags&command.FlagNoAuth == 0 {
+	if !c.authed && cmd.Flags&command.FlagNoAuth == 0 {
 		s.reject(c, cmd, errNoAuth)
 		return
 	}
