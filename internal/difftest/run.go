@@ -309,6 +309,12 @@ func (ss *session) do(s *step) outcome {
 		}
 		c.pending = c.pending[1:]
 		o = ss.read(s.conn, c)
+	case kindPush:
+		c := ss.conns[s.conn]
+		if c == nil {
+			return outcome{note: "connection closed"}
+		}
+		o = ss.read(s.conn, c)
 	case kindCmd:
 		c, o0 := ss.get(s.conn)
 		if o0.note != "" {

@@ -16,6 +16,7 @@ const (
 	kindCmd   kind = iota // send a command, read one reply, compare
 	kindSend              // send a command, read nothing now (see kindRecv)
 	kindRecv              // read the oldest pending reply of a !send
+	kindPush              // read one out-of-band message (pub/sub, invalidation)
 	kindRaw               // fresh connection, exact bytes, read until close
 	kindClose             // close a named connection
 	kindSleep             // pause
@@ -239,6 +240,10 @@ func parseScript(name, text string) ([]*step, error) {
 			if s.sendAt.proto != s.proto {
 				return nil, fmt.Errorf("%s:%d: !recv and its !send (line %d) must have the same !resp2/!resp3 prefix", name, n, s.sendAt.line)
 			}
+		case kindPush:
+			if len(pending[s.conn]) > 0 {
+				return nil, fmt.Errorf("%s:%d: !push while replies of !send (line %d) are unread", name, n, pending[s.conn][0].line)
+			}
 		case kindCmd, kindClose:
 			if len(pending[s.conn]) > 0 {
 				return nil, fmt.Errorf("%s:%d: connection has replies of !send (line %d) not yet read with !recv", name, n, pending[s.conn][0].line)
@@ -331,6 +336,10 @@ prefixes:
 			s.kind = kindRecv
 			i++
 			break prefixes
+		case t.s == "!push":
+			s.kind = kindPush
+			i++
+			break prefixes
 		case t.s == "!raw":
 			s.kind = kindRaw
 			i++
@@ -366,7 +375,7 @@ prefixes:
 				return nil, fmt.Errorf("!scan needs SCAN, SSCAN, HSCAN or ZSCAN with a cursor")
 			}
 		}
-	case kindRecv, kindClose:
+	case kindRecv, kindClose, kindPush:
 		if len(words) != 0 {
 			return nil, fmt.Errorf("unexpected arguments after directive")
 		}

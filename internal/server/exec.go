@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/autobot-ai/autobot-redis/internal/command"
@@ -125,7 +126,17 @@ func (s *Server) protectedAllowed(c *client, cmd *command.Command) bool {
 
 // reject answers a command refused before execution. Inside MULTI it also
 // dooms the transaction, as Redis does.
+//
+// A rejected EXEC discards the transaction and says why, with the error's
+// ERR code dropped, as Redis does ("EXECABORT Transaction discarded
+// because of: wrong number of arguments for 'exec' command").
 func (s *Server) reject(c *client, cmd *command.Command, msg string) {
+	if cmd != nil && cmd.Name == "exec" {
+		s.discardMulti(c)
+		cmd.Stats.Rejected++
+		s.replyError(c, "EXECABORT Transaction discarded because of: "+strings.TrimPrefix(msg, "ERR "))
+		return
+	}
 	if c.flags&flagMulti != 0 {
 		c.flags |= flagDirtyExec
 	}

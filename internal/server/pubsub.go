@@ -338,7 +338,8 @@ func (s *Server) cmdPubsubShardNumsub(ctx *command.Ctx) {
 
 func (s *Server) pubsubNumsub(ctx *command.Ctx, table map[string]map[*client]struct{}) {
 	args := ctx.Args[2:]
-	ctx.W.MapLen(len(args))
+	// A flat array even in RESP3, as Redis 7.0 replies.
+	ctx.W.ArrayLen(2 * len(args))
 	for _, a := range args {
 		ctx.W.Bulk(a)
 		ctx.W.Int(int64(len(table[string(a)])))
