@@ -132,6 +132,17 @@ func TestRedisCLI(t *testing.T) {
 		{[]string{"-n", "3", "dbsize"}, "0"},
 		{[]string{"GET", "session:user_123"}, `{"user_id": "123", "created": "2024-01-01T00:00:00Z"}`},
 		{[]string{"INCR", "api:ratelimit:user_123:/api/chat/send", "EX", "3600"}, "ERR wrong number of arguments for 'incr' command"},
+		// The seed's data structure lines.
+		{[]string{"HSET", "user:123", "name", "John Doe", "email", "john@example.com", "last_active", "2024-01-01T00:00:00Z"}, "3"},
+		{[]string{"-n", "1", "SET", "chat:session_456", `{"id": "456", "user_id": "123"}`}, "OK"},
+		{[]string{"-n", "1", "LPUSH", "chat:session_456:messages", `{"role": "user", "content": "Hello"}`}, "1"},
+		{[]string{"-n", "1", "LPUSH", "chat:session_456:messages", `{"role": "assistant", "content": "Hi there!"}`}, "2"},
+		{[]string{"-n", "2", "HSET", "kb:doc_789", "title", "API Documentation", "type", "markdown", "size", "1024", "indexed", "true"}, "4"},
+		{[]string{"-n", "2", "SADD", "kb:index:api", "doc_789", "doc_790"}, "2"},
+		{[]string{"-n", "2", "SADD", "kb:index:documentation", "doc_789", "doc_791"}, "2"},
+		{[]string{"-n", "4", "HSET", "ws:connections", "conn_abc123", `{"user_id": "123"}`}, "1"},
+		{[]string{"-n", "4", "SET", "ws:user_123:connection", "conn_abc123", "EX", "7200"}, "OK"},
+		{[]string{"-n", "1", "LRANGE", "chat:session_456:messages", "0", "0"}, `{"role": "assistant", "content": "Hi there!"}`},
 	}
 	for _, c := range cases {
 		if got := run(c.args...); got != c.want {
@@ -141,7 +152,7 @@ func TestRedisCLI(t *testing.T) {
 	if got := run("info", "server"); !strings.Contains(got, "redis_version:7.0.15") || !strings.Contains(got, "tcp_port:"+port) {
 		t.Errorf("info server lacks version or port:\n%s", got)
 	}
-	if got := run("info", "keyspace"); !strings.Contains(got, "db0:keys=2,expires=2") {
+	if got := run("info", "keyspace"); !strings.Contains(got, "db0:keys=3,expires=2") || !strings.Contains(got, "db2:keys=3,expires=0") {
 		t.Errorf("info keyspace = %q", got)
 	}
 	// Interactive-style use: redis-cli reads commands from stdin.
