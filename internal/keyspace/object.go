@@ -89,16 +89,23 @@ const embstrLimit = 44
 // bytes less per key, the difference between Redis's memory per key and
 // a third more. meta packs the type, the encoding, the LRU/LFU clock and
 // the snapshot version. For strings, p is the data pointer and n packs
-// length and capacity (32 bits each); for collections, p points to a box
-// holding the interface.
+// length and capacity (32 bits each). For collections, p and n are the
+// two words of the Collection interface value: p the pointer to the
+// concrete collection (traced by the GC), n its method table. Method
+// tables are never allocated on the garbage-collected heap (the compiler
+// emits them statically, the runtime allocates missing ones persistently),
+// so holding one in a word the GC does not scan is safe.
 type Object struct {
 	meta uint64
 	p    unsafe.Pointer
 	n    uint64
 }
 
-// collectionBox holds a collection's interface value behind one pointer.
-type collectionBox struct{ c Collection }
+// ifaceWords is the layout of an interface value with methods.
+type ifaceWords struct {
+	tab  unsafe.Pointer
+	data unsafe.Pointer
+}
 
 // maxStringCap is the largest capacity n can record.
 const maxStringCap = 1<<32 - 1
@@ -130,7 +137,17 @@ func (o *Object) coll() Collection {
 	if o.p == nil || o.meta>>metaTypeShift&0xf == uint64(TypeString) {
 		return nil
 	}
-	return (*collectionBox)(o.p).c
+	var c Collection
+	w := (*ifaceWords)(unsafe.Pointer(&c))
+	w.tab = *(*unsafe.Pointer)(unsafe.Pointer(&o.n))
+	w.data = o.p
+	return c
+}
+
+func (o *Object) setColl(c Collection) {
+	w := (*ifaceWords)(unsafe.Pointer(&c))
+	o.p = w.data
+	*(*unsafe.Pointer)(unsafe.Pointer(&o.n)) = w.tab
 }
 
 const (
@@ -245,7 +262,7 @@ func (o *Object) SetInt(n int64) {
 // SetCollection replaces the value with a collection of type t.
 func (o *Object) SetCollection(t Type, c Collection) {
 	o.setTypeEnc(t, EncRaw)
-	o.p, o.n = unsafe.Pointer(&collectionBox{c}), 0
+	o.setColl(c)
 }
 
 func appendInt(dst []byte, n int64) []byte {
@@ -285,10 +302,9 @@ func stringEncoding(b []byte) Encoding {
 // of this package's structures: the dict entry (next pointer, key header,
 // Object) rounded to the allocator's size class, and a bucket slot.
 const (
-	entryOverhead     = 48
-	collectionBoxSize = 16
-	bucketOverhead    = 8
-	expireOverhead    = 48 // entry in the expires dict plus its bucket
+	entryOverhead  = 48
+	bucketOverhead = 8
+	expireOverhead = 48 // entry in the expires dict plus its bucket
 )
 
 // allocSize rounds n up to the Go allocator's size class for small
@@ -332,7 +348,7 @@ func (o *Object) valueMem() int64 {
 	if c == nil {
 		return 0
 	}
-	return collectionBoxSize + c.MemUsage()
+	return c.MemUsage()
 }
 
 // keyMem is the memory attributed to one key with this value.
