@@ -17,6 +17,7 @@ Usage:
   autobot-redis memory [--db N] [--pattern P] [--top K]      memory by key pattern, top keys, TTLs
   autobot-redis backup --out FILE [--db N]                   full RDB snapshot, or one database
   autobot-redis restore --in FILE [--db N] [--dry-run] [--replace|--skip-existing]
+  autobot-redis console [--redis-url URL] [--listen ADDR]    the web console for any Redis
   autobot-redis version                                      print the version
 
 Run "autobot-redis <command> --help" for details.
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBackup(args[1:], stdout, stderr)
 	case "restore":
 		return runRestore(args[1:], stdout, stderr)
+	case "console":
+		return runConsole(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0

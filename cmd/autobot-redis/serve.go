@@ -62,6 +62,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		srv.Close()
 		return 1
 	}
+	stopConsole := startConsole(cfg, srv) // the web console, when console-port is set
+	defer stopConsole()
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	for {

@@ -39,6 +39,7 @@ type Config struct {
 	UnixSocketPerm int      // unixsocketperm, file mode bits (written in octal)
 	MaxClients     int      // maxclients
 	ConsolePort    int      // console-port: our own web console port; 0 = off (not a Redis directive)
+	ConsoleBind    string   // console-bind: the console's listen address, loopback by default (ours too)
 
 	// TLS.
 	TLSPort                int    // tls-port; 0 = off

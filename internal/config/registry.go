@@ -675,6 +675,7 @@ func buildTable() []*directive {
 
 		// Ours: the HTTP console. Changing it needs a restart.
 		numD("console-port", "", imm, 0, 65535, 0, 0, func(c *Config) *int { return &c.ConsolePort }),
+		strD("console-bind", "", imm, "127.0.0.1", false, func(c *Config) *string { return &c.ConsoleBind }),
 	}
 }
 
