@@ -6,10 +6,11 @@ GO      ?= go
 BIN     := bin/autobot-redis
 # Packages that make up the server: run under the race detector.
 RACE_PKGS := ./internal/resp/... ./internal/dict/... ./internal/keyspace/... ./internal/command/... \
-             ./internal/commands/... ./internal/server/... ./internal/difftest/...
+             ./internal/commands/... ./internal/server/... ./internal/difftest/... ./internal/console/... \
+             ./internal/aof/... ./internal/persist/...
 FUZZTIME ?= 10s
 
-.PHONY: all build test lint unit race fuzz bench run clean
+.PHONY: all build test lint unit race fuzz bench bench-aof run clean
 
 all: build
 
@@ -35,12 +36,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFile$$' -fuzztime $(FUZZTIME) ./internal/rdb
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDump$$' -fuzztime $(FUZZTIME) ./internal/rdb
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/aof
+	$(GO) test -run '^$$' -fuzz '^FuzzRestore$$' -fuzztime $(FUZZTIME) ./internal/persist
 
 test: lint build unit race fuzz
 
 # Throughput against redis-server on this machine (needs redis-benchmark).
 bench: build
 	../shared/bench/vs-redis.sh
+
+# The same with both servers on appendonly yes / appendfsync everysec.
+bench-aof: build
+	bench/vs-redis-aof.sh
 
 clean:
 	rm -rf bin
