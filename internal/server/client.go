@@ -139,7 +139,7 @@ func (s *Server) newClient(conn net.Conn) *client {
 		created: time.Now(),
 		db:      s.ks.DB(0),
 		proto:   2,
-		authed:  s.cfg.RequirePass == "",
+		authed:  s.defaultUserAuthed(),
 		user:    "default",
 		rbuf:    make([]byte, readBufSize),
 	}
@@ -393,7 +393,7 @@ func (c *client) ensureSpace() error {
 
 // limits returns the parser limits for the client's current state.
 func (c *client) limits() resp.Limits {
-	return resp.Limits{MaxBulkLen: c.s.cfg.ProtoMaxBulkLen, Unauthenticated: !c.authed}
+	return resp.Limits{MaxBulkLen: c.s.cfg.ProtoMaxBulkLen, Unauthenticated: c.s.authRequired(c)}
 }
 
 // processInput parses and executes every complete command in the query

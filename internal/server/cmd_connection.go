@@ -63,7 +63,7 @@ func (s *Server) cmdReset(ctx *command.Ctx) {
 	ctx.SelectDB(s.ks.DB(0))
 	c.setProto(2)
 	c.name = ""
-	c.authed = s.cfg.RequirePass == ""
+	c.authed = s.defaultUserAuthed()
 	c.user = "default"
 	ctx.W.Status("RESET")
 }
@@ -83,13 +83,10 @@ func (s *Server) cmdSelect(ctx *command.Ctx) {
 	ctx.W.OK()
 }
 
-// checkPassword authenticates user/pass against requirepass (the default
-// user). The ACL layer replaces this with its user table.
-func (s *Server) checkPassword(user, pass []byte) bool {
-	if string(user) != "default" {
-		return false
-	}
-	return s.cfg.RequirePass == "" || string(pass) == s.cfg.RequirePass
+// checkPassword authenticates user/pass against the ACL users (acl.go);
+// a failure goes to the ACL log.
+func (s *Server) checkPassword(ctx *command.Ctx, user, pass []byte) bool {
+	return s.aclAuthenticate(ctx, user, pass)
 }
 
 func (s *Server) cmdAuth(ctx *command.Ctx) {
@@ -101,11 +98,11 @@ func (s *Server) cmdAuth(ctx *command.Ctx) {
 	user, pass := []byte("default"), ctx.Args[1]
 	if len(ctx.Args) == 3 {
 		user, pass = ctx.Args[1], ctx.Args[2]
-	} else if s.cfg.RequirePass == "" {
+	} else if s.defaultUserNoPass() {
 		ctx.Error(errAuthNoPass)
 		return
 	}
-	if !s.checkPassword(user, pass) {
+	if !s.checkPassword(ctx, user, pass) {
 		ctx.Error(errWrongPass)
 		return
 	}
@@ -147,7 +144,7 @@ func (s *Server) cmdHello(ctx *command.Ctx) {
 		switch {
 		case resp.EqualFold(args[j], "auth") && more >= 2:
 			user, pass := args[j+1], args[j+2]
-			if !s.checkPassword(user, pass) {
+			if !s.checkPassword(ctx, user, pass) {
 				ctx.Error(errWrongPass)
 				return
 			}

@@ -40,7 +40,7 @@ func (s *Server) call(c *client, args [][]byte) {
 	if cmd.Flags&command.FlagProtected != 0 && !s.protectedAllowed(c, cmd) {
 		return
 	}
-	if !c.authed && cmd.Flags&command.FlagNoAuth == 0 {
+	if s.authRequired(c) && cmd.Flags&command.FlagNoAuth == 0 {
 		s.reject(c, cmd, errNoAuth)
 		return
 	}

@@ -95,6 +95,9 @@ func (s *Server) cmdExec(ctx *command.Ctx) {
 		s.propagators = []Propagator{wrap}
 	}
 	for _, q := range queue {
+		if !s.aclExecAllowed(c, q.cmd, q.args) {
+			continue
+		}
 		s.execute(c, q.cmd, q.args, false)
 		// A command like SELECT changes the db for the next ones.
 	}

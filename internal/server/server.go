@@ -92,6 +92,10 @@ type Server struct {
 	// userLookup answers whether an ACL user exists (CLIENT KILL USER);
 	// the ACL layer installs it.
 	userLookup func(name string) bool
+	aclState   *aclState // access control (acl.go)
+	// connChecks vet a new connection under the lock; a non-empty
+	// result is written to it (a whole RESP reply) before closing it.
+	connChecks []func(conn net.Conn) string
 	// Scripting: the running script, whether it passed the busy
 	// threshold, and whether SCRIPT/FUNCTION KILL asked it to stop.
 	script       *ScriptRun
@@ -155,6 +159,9 @@ func New(cfg *config.Config) (*Server, error) {
 	s.applyKeyspaceConfig()
 	commands.Register(s.cmds)
 	s.registerCommands()
+	if err := s.setupACL(); err != nil {
+		return nil, err
+	}
 	// used_memory_startup: the server's own structures before any data.
 	// It must not be read off the Go heap, which is shared with whatever
 	// else runs in the process (an embedding program, other test servers).
@@ -367,6 +374,20 @@ func (s *Server) accept(conn net.Conn) {
 		_, _ = conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
 		return
+	}
+	for _, check := range s.connChecks {
+		if msg := check(conn); msg != "" {
+			s.stats.rejectedConns++
+			s.mu.Unlock()
+			// Best effort, off the accept loop: a TLS handshake or a
+			// peer that does not read must not stall accepting.
+			go func() {
+				_ = conn.SetDeadline(time.Now().Add(time.Second))
+				_, _ = conn.Write([]byte(msg))
+				conn.Close()
+			}()
+			return
+		}
 	}
 	c := s.newClient(conn)
 	s.stats.connections++
