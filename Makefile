@@ -5,7 +5,7 @@
 GO      ?= go
 BIN     := bin/autobot-redis
 # Packages that make up the server: run under the race detector.
-RACE_PKGS := ./internal/resp/... ./internal/dict/... ./internal/keyspace/... ./internal/command/... \
+RACE_PKGS := ./internal/resp/... ./internal/dict/... ./internal/keyspace/... ./internal/command/... ./internal/acl/... \
              ./internal/commands/... ./internal/server/... ./internal/difftest/... ./internal/console/... \
              ./internal/aof/... ./internal/persist/...
 FUZZTIME ?= 10s
@@ -36,6 +36,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeFile$$' -fuzztime $(FUZZTIME) ./internal/rdb
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeDump$$' -fuzztime $(FUZZTIME) ./internal/rdb
+	$(GO) test -run '^$$' -fuzz '^FuzzReadReply$$' -fuzztime $(FUZZTIME) ./internal/resp
+	$(GO) test -run '^$$' -fuzz '^FuzzSetUser$$' -fuzztime $(FUZZTIME) ./internal/acl
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/aof
 	$(GO) test -run '^$$' -fuzz '^FuzzRestore$$' -fuzztime $(FUZZTIME) ./internal/persist
 

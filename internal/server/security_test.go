@@ -284,3 +284,37 @@ func TestEviction(t *testing.T) {
 		}
 	})
 }
+
+// TestACLMatrixOverTLS runs the ACL matrix over mutual TLS (client
+// certificates generated here) and requires exactly the outcomes of
+// plain TCP: the transport must not change what a user may do.
+func TestACLMatrixOverTLS(t *testing.T) {
+	pki := newTestPKI(t)
+	srv, plainAddr := servertest.Start(t, func(c *config.Config) {
+		c.TLSCertFile, c.TLSKeyFile, c.TLSCACertFile = pki.serverCert, pki.serverKey, pki.caFile
+		c.TLSAuthClients = "yes"
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.ServeTLS(l); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(pki.clientCert, pki.clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsConf := &tls.Config{RootCAs: pki.caPool, Certificates: []tls.Certificate{cert}}
+	overTLS := func() (net.Conn, error) {
+		return tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", l.Addr().String(), tlsConf)
+	}
+	viaTLS := runACLMatrix(t, overTLS)
+	viaTCP := runACLMatrix(t, tcpDialer(plainAddr))
+	for cell, want := range aclMatrixExpect {
+		if got := viaTLS[cell]; got != want {
+			t.Errorf("TLS %s = %q, want %q", cell, got, want)
+		}
+	}
+	compareMatrices(t, viaTCP, viaTLS)
+}
