@@ -113,10 +113,9 @@ func redactedArgs(cmd *command.Command, args [][]byte) []int {
 			}
 		}
 	case "acl|setuser":
-		for i := 3; i < len(args); i++ {
-			if len(args[i]) > 0 && (args[i][0] == '>' || args[i][0] == '<' || args[i][0] == '#' || args[i][0] == '!') {
-				out = append(out, i)
-			}
+		// The user name and every rule: rules can carry passwords.
+		for i := 2; i < len(args); i++ {
+			out = append(out, i)
 		}
 	}
 	return out
