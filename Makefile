@@ -5,9 +5,9 @@
 GO      ?= go
 BIN     := bin/autobot-redis
 # Packages that make up the server: run under the race detector.
-RACE_PKGS := ./internal/resp/... ./internal/dict/... ./internal/keyspace/... ./internal/command/... ./internal/acl/... \
+RACE_PKGS := ./internal/resp/... ./internal/dict/... ./internal/keyspace/... ./internal/command/... ./internal/scripting/... ./internal/acl/... \
              ./internal/commands/... ./internal/server/... ./internal/difftest/... ./internal/console/... \
-             ./internal/aof/... ./internal/persist/...
+             ./internal/aof/... ./internal/persist/... ./redismanager/...
 FUZZTIME ?= 10s
 
 .PHONY: all build test lint unit race fuzz bench bench-aof run clean
@@ -40,6 +40,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSetUser$$' -fuzztime $(FUZZTIME) ./internal/acl
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/aof
 	$(GO) test -run '^$$' -fuzz '^FuzzRestore$$' -fuzztime $(FUZZTIME) ./internal/persist
+	$(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./internal/scripting
+	$(GO) test -run '^$$' -fuzz '^FuzzRunScript$$' -fuzztime $(FUZZTIME) ./internal/scripting
+	$(GO) test -run '^$$' -fuzz '^FuzzReplyToLua$$' -fuzztime $(FUZZTIME) ./internal/scripting
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePayload$$' -fuzztime $(FUZZTIME) ./internal/scripting
 
 test: lint build unit race fuzz
 

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/autobot-ai/autobot-redis/internal/config"
+	"github.com/autobot-ai/autobot-redis/internal/persist"
+	"github.com/autobot-ai/autobot-redis/internal/scripting"
 	"github.com/autobot-ai/autobot-redis/internal/server"
 )
 
@@ -55,6 +57,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	srv, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "autobot-redis: %v\n", err)
+		return 1
+	}
+	scripting.Attach(srv)
+	// Load the dataset (AOF or RDB) before any client can connect, and
+	// attach RDB/AOF persistence.
+	if _, err := persist.Setup(srv); err != nil {
+		srv.Log().Warningf("%v", err)
+		fmt.Fprintf(stderr, "autobot-redis: %v\n", err)
+		srv.Close()
 		return 1
 	}
 	if err := srv.Start(); err != nil {

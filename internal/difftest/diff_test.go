@@ -2,6 +2,8 @@ package difftest_test
 
 import (
 	"os"
+	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/autobot-ai/autobot-redis/internal/servertest"
@@ -32,5 +34,16 @@ func TestDiff(t *testing.T) {
 		t.Log("server under test not wired in yet: comparing redis-server with a second redis-server")
 		ours = difftest.StartReference(t)
 	}
-	difftest.RunDir(t, ref, ours, "testdata/*.txt")
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if raceEnabled && f == filepath.Join("testdata", "scripting_deep.txt") {
+			t.Logf("%s: skipped under -race (see the file)", f)
+			continue
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) { difftest.RunFile(t, ref, ours, f) })
+	}
 }

@@ -180,3 +180,37 @@ func (s *Server) AddDebugSubcommand(name string, h DebugHandler) {
 	}
 	s.debugSubs[strings.ToLower(name)] = h
 }
+
+// Scripting is what the rest of the server needs from the scripting
+// engine, which lives in its own package: persistence saves and loads the
+// function libraries with the dataset, and INFO reports script memory.
+type Scripting interface {
+	// Libraries returns the source code of every function library, in a
+	// stable order (RDB files and AOF rewrites carry them).
+	Libraries() []string
+	// LoadLibrary loads a library as FUNCTION LOAD would (REPLACE when
+	// replace is set), without the time limit.
+	LoadLibrary(code string, replace bool) error
+	// FlushLibraries deletes every library (a load that replaces the
+	// dataset replaces them too).
+	FlushLibraries()
+	// MemoryStats reports the fields of INFO memory about scripts.
+	MemoryStats() ScriptingMemory
+}
+
+// ScriptingMemory are the scripting fields of INFO memory.
+type ScriptingMemory struct {
+	VMEval        int64 // the EVAL interpreter (used_memory_vm_eval)
+	ScriptsEval   int64 // cached EVAL scripts (used_memory_scripts_eval)
+	CachedScripts int   // number_of_cached_scripts
+	Functions     int   // number_of_functions
+	Libraries     int   // number_of_libraries
+	VMFunctions   int64 // the FCALL interpreter (used_memory_vm_functions)
+	FunctionsMem  int64 // function libraries (used_memory_functions)
+}
+
+// SetScripting installs the scripting engine. Call before Start.
+func (s *Server) SetScripting(e Scripting) { s.scripting = e }
+
+// Scripting returns the scripting engine, or nil when none is attached.
+func (s *Server) Scripting() Scripting { return s.scripting }

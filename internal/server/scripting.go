@@ -32,6 +32,8 @@ type ScriptRun struct {
 	wrote    bool
 	wrap     *multiPropagation
 	saved    []Propagator
+	allowOOM bool // the script declared allow-oom
+	aborted  bool // stopped by a shutdown: its effects are not propagated
 }
 
 // Errors a script can get from Call, with Redis 7.0's texts (without the
@@ -73,7 +75,7 @@ func (s *Server) BeginScript(ctx *command.Ctx, readOnly, function bool) *ScriptR
 // changes it for the script only).
 func (r *ScriptRun) DB() *keyspace.DB { return r.db }
 
-// Wrote reports whether the script has modified the dataset (a script
+// Wrote reports whether the script has called a write command (a script
 // that wrote cannot be killed, only SHUTDOWN NOSAVE stops the server).
 func (r *ScriptRun) Wrote() bool { return r.wrote }
 
@@ -96,7 +98,8 @@ func (r *ScriptRun) Call(args [][]byte, proto int) (reply []byte, errText string
 	if cmd.Flags&command.FlagNoScript != 0 {
 		return nil, ScriptErrNoScript
 	}
-	if cmd.Flags&command.FlagWrite != 0 && r.readOnly {
+	if cmd.Flags&(command.FlagWrite|command.FlagMayReplicate) != 0 && r.readOnly {
+		// As in Redis, may-replicate commands (PUBLISH...) count as writes.
 		return nil, ScriptErrReadOnly
 	}
 	for _, check := range s.scriptChecks {
@@ -104,9 +107,14 @@ func (r *ScriptRun) Call(args [][]byte, proto int) (reply []byte, errText string
 			return nil, msg
 		}
 	}
-	if cmd.Flags&command.FlagWrite != 0 && cmd.Flags&command.FlagDenyOOM != 0 && !r.wrote &&
+	if cmd.Flags&command.FlagWrite != 0 && cmd.Flags&command.FlagDenyOOM != 0 && !r.wrote && !r.allowOOM &&
 		s.cfg.MaxMemory != 0 && s.checkOOM(cmd, false) {
 		return nil, errOOM
+	}
+	if cmd.Flags&command.FlagWrite != 0 {
+		// As in Redis, calling a write command makes the script
+		// unkillable even if the command changed nothing.
+		r.wrote = true
 	}
 	r.w.SetProto(proto)
 	r.w.Reset()
@@ -115,12 +123,15 @@ func (r *ScriptRun) Call(args [][]byte, proto int) (reply []byte, errText string
 	ctx.DB = r.db
 	prev := s.curClient
 	s.curClient = r.caller
+	callerDB := r.caller.db
 	start := time.Now()
 	cmd.Handler(ctx)
 	dur := time.Since(start)
 	s.curClient = prev
 	s.ks.Settle()
-	r.db = ctx.DB // SELECT inside the script
+	// SELECT inside the script changes the script's database only.
+	r.db = ctx.DB
+	r.caller.db = callerDB
 	if ctx.Changes() > 0 {
 		r.wrote = true
 		s.dirty += ctx.Changes()
@@ -143,6 +154,46 @@ func (r *ScriptRun) Call(args [][]byte, proto int) (reply []byte, errText string
 	return out, ""
 }
 
+// SetAllowOOM lets the script's commands run over maxmemory (the script
+// declared the allow-oom flag).
+func (r *ScriptRun) SetAllowOOM() { r.allowOOM = true }
+
+// Permitted reports whether args name a known command (known) and whether
+// the script's caller may run it there (redis.acl_check_cmd): the ACL
+// check alone, without logging a denial, as in Redis.
+func (r *ScriptRun) Permitted(args [][]byte) (known, allowed bool) {
+	cmd := r.s.cmds.Lookup(args)
+	if cmd == nil {
+		return false, false
+	}
+	return true, r.s.ACLPermitted(r.caller, cmd, args)
+}
+
+// FeedMonitors shows the command running in ctx to MONITOR clients now.
+// EVAL, EVALSHA and FCALL are flagged skip_monitor and, as in Redis, feed
+// MONITOR themselves before they run, so that the script appears before
+// the commands it calls.
+func (s *Server) FeedMonitors(ctx *command.Ctx) {
+	if len(s.monitors) == 0 {
+		return
+	}
+	c := ctx.Client.(*client)
+	s.feedMonitors(ctx.DB.ID(), c.addr, ctx.Args, nil)
+}
+
+// OverMaxmemory reports whether used memory is over maxmemory once
+// eviction has done what it can (the pipeline's OOM condition), for
+// commands whose write/deny-oom nature depends on their arguments (EVAL
+// and FCALL of scripts that declare flags).
+func (s *Server) OverMaxmemory() bool {
+	max := int64(s.cfg.MaxMemory)
+	if max == 0 || s.usedMemory() <= max {
+		return false
+	}
+	s.performEvictions(max)
+	return s.usedMemory() > max
+}
+
 // Check is called by the scripting engine every so often while the script
 // runs. Past busy-reply-threshold it lets other clients be answered BUSY,
 // and it reports a pending SCRIPT KILL / FUNCTION KILL (killed = true).
@@ -161,6 +212,14 @@ func (r *ScriptRun) Check() (killed bool) {
 	s.mu.Unlock()
 	time.Sleep(time.Millisecond)
 	s.mu.Lock()
+	select {
+	case <-s.shutdownCh:
+		// SHUTDOWN NOSAVE while the script runs: stop it so the server
+		// can exit, as Redis exits without finishing it.
+		r.aborted = true
+		return true
+	default:
+	}
 	if s.killScript {
 		s.killScript = false
 		return true
@@ -179,7 +238,9 @@ func (r *ScriptRun) killCommand() string {
 func (r *ScriptRun) End() {
 	s := r.s
 	s.propagators = r.saved
-	r.wrap.flush(r.saved)
+	if !r.aborted {
+		r.wrap.flush(r.saved)
+	}
 	s.script = nil
 	s.busy = false
 	s.killScript = false
@@ -198,20 +259,20 @@ func (s *Server) busyReject(cmd *command.Command) string {
 
 // KillScript implements SCRIPT KILL / FUNCTION KILL: function tells which
 // command asked. It returns the error reply, or "" when the kill was
-// scheduled.
+// scheduled. The checks and texts are Redis 7.0's, in its order.
 func (s *Server) KillScript(function bool) string {
 	r := s.script
 	if r == nil || !s.busy {
 		return "NOTBUSY No scripts in execution right now."
 	}
-	if r.function != function {
-		if function {
-			return "NOTBUSY No scripts in execution right now."
-		}
-		return "NOTBUSY No scripts in execution right now."
-	}
 	if r.wrote {
 		return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	}
+	if !function && r.function {
+		return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	}
+	if function && !r.function {
+		return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 	}
 	s.killScript = true
 	return ""

@@ -99,6 +99,7 @@ type Server struct {
 	// Scripting: the running script, whether it passed the busy
 	// threshold, and whether SCRIPT/FUNCTION KILL asked it to stop.
 	script       *ScriptRun
+	scripting    Scripting // the engine, for persistence and INFO (nil: none)
 	busy         bool
 	killScript   bool
 	scriptChecks []CommandCheck

@@ -1,6 +1,8 @@
 // Package servertest starts an in-process server on a free loopback port
 // for tests, with the settings the differential tests use for the
-// reference redis-server: no save rules and no AOF.
+// reference redis-server: no save rules and no AOF. The persistence
+// subsystem is attached (SAVE, BGSAVE, DUMP, RESTORE... work, and a test
+// that sets save rules, appendonly or its own dir gets real persistence).
 package servertest
 
 import (
@@ -8,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/autobot-ai/autobot-redis/internal/config"
+	"github.com/autobot-ai/autobot-redis/internal/persist"
+	"github.com/autobot-ai/autobot-redis/internal/scripting"
 	"github.com/autobot-ai/autobot-redis/internal/server"
 )
 
@@ -27,6 +31,11 @@ func Start(t testing.TB, configure ...func(*config.Config)) (*server.Server, str
 	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("new server: %v", err)
+	}
+	scripting.Attach(srv)
+	if _, err := persist.Setup(srv); err != nil {
+		srv.Close()
+		t.Fatalf("persistence: %v", err)
 	}
 	if err := srv.Start(); err != nil {
 		t.Fatalf("start server: %v", err)
