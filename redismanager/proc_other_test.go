@@ -1,0 +1,7 @@
+//go:build !linux
+
+package redismanager
+
+import "os/exec"
+
+func orphanGuard(cmd *exec.Cmd) {}
