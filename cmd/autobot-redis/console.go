@@ -29,20 +29,6 @@ ignored. The console listens on loopback unless --listen says otherwise.
 
 `
 
-// consoleDatabases is the schema table the console's databases page
-// shows: AutoBot's six databases.
-// TODO(lead): replace with the data layer's table when it lands.
-func consoleDatabases() []console.Database {
-	return []console.Database{
-		{Number: 0, Name: "sessions", Purpose: "Session management", Patterns: []string{"session:*", "user:*"}},
-		{Number: 1, Name: "chat", Purpose: "Chat history", Patterns: []string{"chat:*", "message:*"}},
-		{Number: 2, Name: "knowledge", Purpose: "Knowledge base", Patterns: []string{"kb:*", "document:*"}},
-		{Number: 3, Name: "cache", Purpose: "API cache", Patterns: []string{"api:*", "cache:*"}},
-		{Number: 4, Name: "websocket", Purpose: "WebSocket state", Patterns: []string{"ws:*", "connection:*"}},
-		{Number: 5, Name: "jobs", Purpose: "Background jobs", Patterns: []string{"job:*", "queue:*"}},
-	}
-}
-
 func runConsole(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("console", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -14,10 +14,13 @@ Usage:
   autobot-redis serve [redis.conf] [--directive value ...]   run the server
   autobot-redis cli [options] [command [arg ...]]            a redis-cli compatible client
   autobot-redis health [-h host -p port ...] [--json]        exit 0 when the server is healthy
+  autobot-redis doctor [-h host -p port ...] [--json]        the troubleshooting checks, with fixes
   autobot-redis memory [--db N] [--pattern P] [--top K]      memory by key pattern, top keys, TTLs
   autobot-redis backup --out FILE [--db N]                   full RDB snapshot, or one database
   autobot-redis restore --in FILE [--db N] [--dry-run] [--replace|--skip-existing]
+  autobot-redis mcp [--http ADDR] [--allow-writes]          MCP server with autobot_redis_info and friends
   autobot-redis console [--redis-url URL] [--listen ADDR]    the web console for any Redis
+  autobot-redis demo [--listen ADDR] [--data DIR]            example backend on the data layer (six stores over HTTP)
   autobot-redis version                                      print the version
 
 Run "autobot-redis <command> --help" for details.
@@ -38,6 +41,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "cli":
 		return runCLI(args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(args[1:], stdout, stderr)
+	case "mcp":
+		return runMCP(args[1:], stdout, stderr)
 	case "health":
 		return runHealth(args[1:], stdout, stderr)
 	case "memory":

@@ -391,7 +391,7 @@ type InspectOutput struct {
 	KeyInfo
 	Encoding string `json:"encoding"`
 	Length   int64  `json:"length"`
-	Preview  any    `json:"preview"`
+	Preview  any    `json:"preview" jsonschema:"a bounded preview of the value: a string, a list, a field map or a list of stream entries"`
 	Partial  bool   `json:"preview_truncated"`
 }
 

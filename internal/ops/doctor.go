@@ -60,8 +60,10 @@ type DoctorOptions struct {
 	Sample int
 }
 
-// DefaultDoctorHosts are the names AutoBot's components use for Redis.
-var defaultDoctorHosts = []string{"redis", "localhost", "autobot-redis", "host.docker.internal"}
+// defaultDoctorHosts are the names AutoBot's components use for Redis.
+func defaultDoctorHosts() []string {
+	return []string{"redis", "localhost", "autobot-redis", "host.docker.internal"}
+}
 
 // Doctor runs every check and returns the findings.
 func Doctor(ctx context.Context, o DoctorOptions) []Finding {
@@ -72,7 +74,7 @@ func Doctor(ctx context.Context, o DoctorOptions) []Finding {
 	}
 	hosts := o.Hosts
 	if hosts == nil {
-		hosts = defaultDoctorHosts
+		hosts = defaultDoctorHosts()
 	}
 	port := o.Conn.Port
 	for _, h := range hosts {
