@@ -1,133 +1,214 @@
 package types
 
 import (
-	"bytes"
-	"slices"
+	"math"
+	"unsafe"
 )
 
-// Compact ("listpack-like") containers.
+// Compact ("listpack-like") storage.
 //
-// Small hashes and sorted sets live in a blobs vector: all strings back to
-// back in one pointer-free buffer plus a uint32 end offset per string. It
-// is as dense as a listpack for the sizes the thresholds allow (about 4
-// bytes of overhead per string instead of 2), gives O(1) access by index
-// (which makes rank arithmetic trivial), and costs the garbage collector
-// nothing to scan. Lookups by content are linear, as in Redis, which is
-// why these encodings are limited to small sizes.
-type blobs struct {
-	buf  []byte
-	ends []uint32 // ends[i] is the offset one past string i
+// A small hash, a small sorted set and an intset each keep all their
+// elements in one pointer-free byte buffer, as Redis keeps them in one
+// listpack or intset allocation: strings are length-prefixed (a uvarint,
+// one byte for anything up to 127 bytes), so a small collection costs its
+// data plus a byte or two per element, with no per-element allocation and
+// nothing for the garbage collector to scan. Lookups by content scan the
+// buffer, as in Redis, which is why these encodings are limited to small
+// sizes. (A sorted set's buffer also carries an index of its elements'
+// offsets, which its rank and score searches need; see zset.go.)
+//
+// The buffer is described by a 20-byte header instead of a 24-byte slice
+// plus separate fields, which keeps the Hash, Set and ZSet structs at 24
+// bytes (a 24-byte size class): with 100k small hashes every word counts.
+// The same pointer word holds the large encoding's state once a value has
+// converted, so a compact value pays nothing for the encoding it does not
+// use and a large one pays a single pointer.
+type packed struct {
+	// p is the buffer (a pointer-free allocation of c bytes) or, when c
+	// is bigEnc, the large encoding's state (a pointer to a struct the
+	// owner knows the type of). The garbage collector traces it either
+	// way: it scans the pointed-to object by that object's own type.
+	p unsafe.Pointer
+	n uint32 // bytes in use
+	c uint32 // bytes allocated, or bigEnc
+	k uint32 // element count (the owner defines what an element is)
 }
 
-func (b *blobs) n() int { return len(b.ends) }
+// bigEnc marks a packed header whose pointer is the large encoding's
+// state. Buffers never come close: they are limited to
+// listpackMaxSafeSize (plus one element) or to maxIntsetBytes, plus
+// growth headroom.
+const bigEnc = math.MaxUint32
 
-func (b *blobs) start(i int) int {
-	if i == 0 {
+func (b *packed) isBig() bool { return b.c == bigEnc }
+
+// setBig switches to the large encoding, dropping the buffer.
+func (b *packed) setBig(state unsafe.Pointer) {
+	*b = packed{p: state, c: bigEnc}
+}
+
+// buf returns the bytes in use. The slice's capacity is the whole
+// allocation, so appending within it writes into the buffer's free tail.
+func (b *packed) buf() []byte {
+	return unsafe.Slice((*byte)(b.p), b.c)[:b.n]
+}
+
+// mem is the heap cost of the buffer.
+func (b *packed) mem() int64 {
+	if b.isBig() {
 		return 0
 	}
-	return int(b.ends[i-1])
+	return memBytes(int(b.c))
 }
 
-// at returns string i; the result is capacity-limited so an append by the
-// caller cannot scribble over the next string.
-func (b *blobs) at(i int) []byte {
-	s, e := b.start(i), int(b.ends[i])
-	return b.buf[s:e:e]
-}
-
-func (b *blobs) strlen(i int) int { return int(b.ends[i]) - b.start(i) }
-
-// bytes is the size of the string data.
-func (b *blobs) bytes() int { return len(b.buf) }
-
-// mem is the heap cost of the two backing arrays.
-func (b *blobs) mem() int64 { return memBytes(cap(b.buf)) + memBytes(4*cap(b.ends)) }
-
-// find returns the first index i >= from, stepping by step, whose string
-// equals s, or -1.
-func (b *blobs) find(s []byte, from, step int) int {
-	for i := from; i < len(b.ends); i += step {
-		st := b.start(i)
-		if int(b.ends[i])-st == len(s) && bytes.Equal(b.buf[st:b.ends[i]], s) {
-			return i
-		}
-	}
-	return -1
-}
-
-// insert puts s before string i (i == n() appends). s must not alias the
-// buffer.
-func (b *blobs) insert(i int, s []byte) {
-	st := b.start(i)
-	n := len(s)
-	old := len(b.buf)
-	b.buf = slices.Grow(b.buf, n)[:old+n]
-	copy(b.buf[st+n:], b.buf[st:old])
-	copy(b.buf[st:], s)
-	b.ends = slices.Insert(b.ends, i, uint32(st))
-	for k := i; k < len(b.ends); k++ {
-		b.ends[k] += uint32(n)
-	}
-}
-
-// append adds s at the end (s must not alias the buffer).
-func (b *blobs) append(s []byte) {
-	b.buf = append(b.buf, s...)
-	b.ends = append(b.ends, uint32(len(b.buf)))
-}
-
-// replace overwrites string i with s, moving the tail when the length
-// changes. s must not alias the buffer.
-func (b *blobs) replace(i int, s []byte) {
-	st, e := b.start(i), int(b.ends[i])
-	d := len(s) - (e - st)
+// packedCap is the capacity allocated for need bytes when a buffer
+// grows: the allocator's size class, which it would hand out anyway, and
+// above 256 bytes an eighth more. Redis reallocates a listpack or intset
+// to its exact size on every insert, and jemalloc grows it in place
+// within its size class (up to 25% apart); a Go buffer always moves, so
+// the eighth keeps growth geometric (few copies when a set is built one
+// element at a time) for about the slack jemalloc's classes leave.
+// Small buffers, the many small hashes of a typical keyspace among
+// them, stay exact.
+//
+// Tiny buffers are rounded up to a multiple of 8 bytes: the allocator
+// aligns a tiny object by its size, and intsets and the sorted set's
+// index are read as arrays of integers.
+func packedCap(need int) int {
 	switch {
-	case d > 0:
-		old := len(b.buf)
-		b.buf = slices.Grow(b.buf, d)[:old+d]
-		copy(b.buf[e+d:], b.buf[e:old])
-	case d < 0:
-		copy(b.buf[e+d:], b.buf[e:])
-		b.buf = b.buf[:len(b.buf)+d]
+	case need > 256:
+		need += need / 8
+	case need < memTinySize:
+		return (need + 7) &^ 7
 	}
-	copy(b.buf[st:], s)
-	if d != 0 {
-		for k := i; k < len(b.ends); k++ {
-			b.ends[k] = uint32(int(b.ends[k]) + d)
-		}
-	}
+	return memCapBytes(need)
 }
 
-// remove deletes strings [i, j).
-func (b *blobs) remove(i, j int) {
-	if i >= j {
+// exactCap is packedCap without growth headroom, for buffers built
+// whole.
+func exactCap(n int) int {
+	if n < memTinySize {
+		return (n + 7) &^ 7
+	}
+	return memCapBytes(n)
+}
+
+// realloc moves the buffer to a new allocation of capacity c (>= n).
+func (b *packed) realloc(c int) {
+	if c == 0 {
+		b.p, b.c = nil, 0
 		return
 	}
-	st, e := b.start(i), int(b.ends[j-1])
-	d := e - st
-	copy(b.buf[st:], b.buf[e:])
-	b.buf = b.buf[:len(b.buf)-d]
-	b.ends = slices.Delete(b.ends, i, j)
-	for k := i; k < len(b.ends); k++ {
-		b.ends[k] -= uint32(d)
-	}
-	b.shrink()
+	nb := make([]byte, c)
+	copy(nb, b.buf())
+	b.adopt(nb)
 }
 
-// shrink gives memory back after large deletions, as a listpack does when
-// it is reallocated smaller.
-func (b *blobs) shrink() {
-	if c := cap(b.buf); c > 256 && len(b.buf) < c/4 {
-		b.buf = append(make([]byte, 0, memCapBytes(2*len(b.buf))), b.buf...)
+// adopt makes the whole of nb the buffer (its length is the capacity).
+func (b *packed) adopt(nb []byte) {
+	if len(nb) == 0 {
+		b.p, b.c = nil, 0
+		return
 	}
-	if c := cap(b.ends); c > 64 && len(b.ends) < c/4 {
-		b.ends = append(make([]uint32, 0, 2*len(b.ends)), b.ends...)
+	b.p, b.c = unsafe.Pointer(&nb[0]), uint32(len(nb))
+}
+
+// open makes a gap of size bytes at offset pos (0 <= pos <= n), growing
+// the buffer to the next size class when needed, and returns the whole
+// buffer including the gap.
+func (b *packed) open(pos, size int) []byte {
+	n := int(b.n)
+	if n+size > int(b.c) {
+		b.realloc(packedCap(n + size))
+	}
+	buf := unsafe.Slice((*byte)(b.p), b.c)[:n+size]
+	copy(buf[pos+size:], buf[pos:n])
+	b.n = uint32(n + size)
+	return buf
+}
+
+// cut removes bytes [pos, pos+size). It never reallocates, so offsets
+// before pos stay valid; callers call fit once the operation is over.
+func (b *packed) cut(pos, size int) {
+	buf := b.buf()
+	copy(buf[pos:], buf[pos+size:])
+	b.n -= uint32(size)
+}
+
+// fit gives memory back after deletions, as a listpack is reallocated
+// smaller: the buffer moves to the size class of its contents when that
+// saves a quarter or more (the margin keeps alternating adds and deletes
+// from reallocating every time).
+func (b *packed) fit() {
+	if b.n == 0 {
+		b.realloc(0)
+		return
+	}
+	if c := packedCap(int(b.n)); c <= int(b.c)-int(b.c)/4 {
+		b.realloc(c)
 	}
 }
 
-// clone returns a deep copy with tight capacities.
-func (b *blobs) clone() blobs {
-	return blobs{buf: slices.Clone(b.buf), ends: slices.Clone(b.ends)}
+// clone returns a copy with an exactly sized buffer.
+func (b *packed) clone() packed {
+	c := *b
+	nb := make([]byte, exactCap(int(b.n)))
+	copy(nb, b.buf())
+	c.adopt(nb)
+	return c
+}
+
+// uvarintLen is the size of the uvarint encoding of v.
+func uvarintLen(v uint64) int {
+	k := 1
+	for v >= 0x80 {
+		v >>= 7
+		k++
+	}
+	return k
+}
+
+// putUvarint writes v at dst[0:] and returns the number of bytes written.
+func putUvarint(dst []byte, v uint64) int {
+	i := 0
+	for v >= 0x80 {
+		dst[i] = byte(v) | 0x80
+		v >>= 7
+		i++
+	}
+	dst[i] = byte(v)
+	return i + 1
+}
+
+// uvarintAt decodes the uvarint at b[off:] and returns it with the offset
+// that follows it. The one-byte case, by far the most common, is inlined.
+func uvarintAt(b []byte, off int) (v uint64, next int) {
+	if c := b[off]; c < 0x80 {
+		return uint64(c), off + 1
+	}
+	return uvarintSlow(b, off)
+}
+
+func uvarintSlow(b []byte, off int) (v uint64, next int) {
+	var shift uint
+	for {
+		c := b[off]
+		off++
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v, off
+		}
+		shift += 7
+	}
+}
+
+// strAt decodes the length-prefixed string at b[off:] and returns it
+// (capacity-limited, so that an append by the caller cannot scribble over
+// the next element) with the offset that follows it.
+func strAt(b []byte, off int) (s []byte, next int) {
+	l, st := uvarintAt(b, off)
+	e := st + int(l)
+	return b[st:e:e], e
 }
 
 // List node entries.

@@ -4,14 +4,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/autobot-ai/autobot-redis/internal/dict"
 )
 
-type (
-	dictEntryHash = dict.Entry[[]byte]
-	dictEntrySet  = dict.Entry[struct{}]
-)
+type dictEntrySet = dict.Entry[struct{}]
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
 
@@ -44,42 +42,84 @@ func randMember(r *rand.Rand, space int) []byte {
 	return fmt.Appendf(nil, "m%d", r.IntN(space))
 }
 
+// checkPacked verifies a packed buffer's header.
+func checkPacked(t *testing.T, b *packed) {
+	t.Helper()
+	if b.n > b.c || (b.c > 0) != (b.p != nil) {
+		t.Fatalf("packed header n=%d c=%d p=%v", b.n, b.c, b.p)
+	}
+}
+
 // checkHash verifies the hash's internal consistency.
 func checkHash(t *testing.T, h *Hash) {
 	t.Helper()
-	if h.enc == EncListpack {
-		if h.lp.n()%2 != 0 {
-			t.Fatalf("odd listpack length %d", h.lp.n())
+	if h.Encoding() == EncListpack {
+		checkPacked(t, &h.lp)
+		b := h.lp.buf()
+		n := 0
+		for off := 0; off < len(b); n++ {
+			_, _, off = lpPair(b, off)
+			if off > len(b) {
+				t.Fatalf("listpack pair overruns the buffer")
+			}
+		}
+		if n != int(h.lp.k) {
+			t.Fatalf("listpack has %d pairs, %d recorded", n, h.lp.k)
 		}
 		return
 	}
 	var m int64
-	h.ht.Range(func(e *dictEntryHash) bool {
-		m += hashEntryMem + memBytes(len(e.Key)) + hashValueMem(e.Value)
+	ht := h.ht()
+	hasEmpty := false
+	ht.d.Range(func(e *dictEntrySet) bool {
+		b := ht.pair(e.Key)
+		v := ht.value(e.Key)
+		if len(b) != len(e.Key)+uvarintLen(uint64(len(v)))+len(v) {
+			t.Fatalf("pair of %d bytes (cap %d) for %q", len(b), cap(b), e.Key)
+		}
+		if e.Key == "" {
+			hasEmpty = true
+		} else if string(b[:len(e.Key)]) != e.Key {
+			t.Fatalf("pair does not start with its field %q", e.Key)
+		}
+		m += ht.entryMem(e.Key)
 		return true
 	})
-	if m != h.htMem {
-		t.Fatalf("hash htMem %d, recomputed %d", h.htMem, m)
+	if !hasEmpty && ht.empty != nil {
+		t.Fatalf("empty field's pair kept after its deletion")
+	}
+	if m != ht.mem {
+		t.Fatalf("hash mem %d, recomputed %d", ht.mem, m)
 	}
 }
 
 func checkSet(t *testing.T, s *Set) {
 	t.Helper()
-	if s.enc == EncIntset {
-		for i := 1; i < len(s.is.vals); i++ {
-			if s.is.vals[i-1] >= s.is.vals[i] {
-				t.Fatalf("intset not sorted: %v", s.is.vals)
+	if s.Encoding() == EncIntset {
+		checkPacked(t, &s.is)
+		if s.is.n%s.is.k != 0 {
+			t.Fatalf("intset of %d bytes with width %d", s.is.n, s.is.k)
+		}
+		vals := s.Ints()
+		for i := 1; i < len(vals); i++ {
+			if vals[i-1] >= vals[i] {
+				t.Fatalf("intset not sorted: %v", vals)
+			}
+		}
+		for _, v := range vals {
+			if intWidth(v) > s.is.k {
+				t.Fatalf("intset width %d holds %d", s.is.k, v)
 			}
 		}
 		return
 	}
 	var m int64
-	s.ht.Range(func(e *dictEntrySet) bool {
+	s.ht().d.Range(func(e *dictEntrySet) bool {
 		m += setEntryMem + memBytes(len(e.Key))
 		return true
 	})
-	if m != s.htMem {
-		t.Fatalf("set htMem %d, recomputed %d", s.htMem, m)
+	if m != s.ht().mem {
+		t.Fatalf("set mem %d, recomputed %d", s.ht().mem, m)
 	}
 }
 
@@ -87,21 +127,39 @@ func checkSet(t *testing.T, s *Set) {
 // the memory bookkeeping of a sorted set.
 func checkZSet(t *testing.T, z *ZSet) {
 	t.Helper()
-	if z.enc == EncListpack {
-		if z.lpm.n() != len(z.lps) {
-			t.Fatalf("listpack members %d scores %d", z.lpm.n(), len(z.lps))
+	if z.Encoding() == EncListpack {
+		checkPacked(t, &z.lp)
+		v := z.view()
+		if v.data() < 0 || (v.n == 0) != (v.data() == 0) {
+			t.Fatalf("listpack of %d bytes with %d elements", len(v.b), v.n)
 		}
-		for i := 1; i < len(z.lps); i++ {
-			a, b := z.lpm.at(i-1), z.lpm.at(i)
-			if !zslBefore(z.lps[i-1], string(a), z.lps[i], string(b)) {
-				t.Fatalf("listpack out of order at %d: %q %v / %q %v", i, a, z.lps[i-1], b, z.lps[i])
+		if v.i32 == nil && v.data() > 0xffff {
+			t.Fatalf("16-bit index for %d bytes of elements", v.data())
+		}
+		if uintptr(unsafe.Pointer(unsafe.SliceData(v.b)))%uintptr(v.width()) != 0 {
+			t.Fatalf("misaligned index")
+		}
+		for i := 0; i < v.n; i++ {
+			m, s := v.at(i)
+			if v.off(i)+zlpSize(m, s) != v.end(i) {
+				t.Fatalf("listpack element %d: offsets %d..%d for %d bytes", i, v.off(i), v.end(i), zlpSize(m, s))
 			}
+			if i > 0 {
+				pm, ps := v.at(i - 1)
+				if !zslBefore(ps, string(pm), s, string(m)) {
+					t.Fatalf("listpack out of order at %d: %q %v / %q %v", i, pm, ps, m, s)
+				}
+			}
+		}
+		if v.n > 0 && v.off(0) != v.base {
+			t.Fatalf("first element at %d", v.off(0))
 		}
 		return
 	}
-	zsl := z.zsl
-	if zsl.length != z.d.Len() {
-		t.Fatalf("skiplist length %d dict %d", zsl.length, z.d.Len())
+	zsl := z.big().zsl
+	d := z.big().d
+	if zsl.length != d.Len() {
+		t.Fatalf("skiplist length %d dict %d", zsl.length, d.Len())
 	}
 	// Level 0 order, backward pointers, dict scores.
 	var prev *zslNode
@@ -116,7 +174,7 @@ func checkZSet(t *testing.T, z *ZSet) {
 		if prev != nil && !zslBefore(prev.score, prev.member, x.score, x.member) {
 			t.Fatalf("skiplist out of order at %q", x.member)
 		}
-		e := z.d.Find(x.member)
+		e := d.Find(x.member)
 		if e == nil || e.Value != x.score {
 			t.Fatalf("dict disagrees for %q", x.member)
 		}
@@ -131,8 +189,8 @@ func checkZSet(t *testing.T, z *ZSet) {
 	if mem != zsl.mem {
 		t.Fatalf("skiplist mem %d, recomputed %d", zsl.mem, mem)
 	}
-	if z.dMem != int64(n)*zsetEntryMem {
-		t.Fatalf("dict mem %d for %d entries", z.dMem, n)
+	if z.big().dMem != int64(n)*zsetEntryMem {
+		t.Fatalf("dict mem %d for %d entries", z.big().dMem, n)
 	}
 	// Spans: on every level, a link's span equals the rank difference.
 	rank := map[*zslNode]int{zsl.header: 0}
@@ -176,7 +234,7 @@ func checkList(t *testing.T, l *List) {
 		}
 		mem += lnodeMem + memBytes(cap(nd.buf))
 		n, lpsz := 0, lpHeaderBytes
-		for off := nd.lo; off < nd.hi; {
+		for off := nd.lo; off < nd.hi(); {
 			data, next := entryAt(nd.buf, off)
 			lpsz += lpEntrySize(data)
 			n++

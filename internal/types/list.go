@@ -25,16 +25,21 @@ type List struct {
 	mem        int64
 }
 
-// lnode is one quicklist node. Its entries occupy buf[lo:hi] (encoded by
-// putEntry), leaving free space at both ends so that it can grow in
-// either direction without moving data.
+// lnode is one quicklist node. Its entries occupy buf[lo:] (encoded by
+// putEntry); the free space before lo and the capacity beyond len(buf)
+// let it grow in either direction without moving data. Using the slice's
+// length as the end offset keeps the node at 64 bytes (a size class)
+// instead of 80.
 type lnode struct {
 	prev, next *lnode
 	buf        []byte
-	lo, hi     int
+	lo         int
 	n          int // entries
 	lpsz       int // bytes Redis's listpack for these entries would take
 }
+
+// hi is the offset one past the last entry.
+func (nd *lnode) hi() int { return len(nd.buf) }
 
 var (
 	listStructMem = memPtrs(int(unsafe.Sizeof(List{})))
@@ -79,13 +84,29 @@ func (l *List) MemUsage() int64 { return l.mem }
 // sizeLimit is the listpack byte cap of a node for negative fills.
 func (l *List) sizeLimit() int { return 4096 << (-l.fill - 1) }
 
-// maxNodeBytes bounds buffer growth so full nodes do not carry a doubled
-// buffer.
+// maxNodeBytes bounds buffer growth so full nodes do not carry slack
+// beyond their fill limit.
 func (l *List) maxNodeBytes() int {
 	if l.fill < 0 {
 		return l.sizeLimit()
 	}
 	return quicklistSafetyLimit
+}
+
+// nodeCap is the capacity to give nd's buffer when it must hold used
+// bytes. A node grows to the size class of its contents, like a listpack
+// that Redis reallocates to its exact size, plus headroom of up to as
+// much again (doubling) but never more than an eighth of the rest of the
+// list: a short list, the common case in number, carries no slack, while
+// a long one, where pushes are the hot path, grows its end nodes
+// geometrically at a bounded cost in memory.
+func (l *List) nodeCap(nd *lnode, used int) int {
+	rest := l.mem - listStructMem - lnodeMem - memBytes(cap(nd.buf))
+	target := used + int(min(int64(used), rest/8))
+	if m := l.maxNodeBytes(); target > m {
+		target = max(used, m)
+	}
+	return memCapBytes(max(target, quicklistMinBuf))
 }
 
 // allowInsert reports whether an element of sz bytes may join nd. The
@@ -164,75 +185,101 @@ func (l *List) unlink(nd *lnode) {
 	nd.prev, nd.next = nil, nil
 }
 
+// setBuf replaces nd's buffer with nb (entries at nb[lo:]), keeping the
+// memory count.
+func (l *List) setBuf(nd *lnode, nb []byte, lo int) {
+	l.mem += memBytes(cap(nb)) - memBytes(cap(nd.buf))
+	nd.buf, nd.lo = nb, lo
+}
+
 // open makes a gap of need bytes at absolute offset pos (lo <= pos <= hi)
-// and returns the gap's offset. It moves the shorter side when there is
-// room, and otherwise reallocates, leaving the new slack on the side that
-// is growing (both sides for a middle insert).
+// and returns the gap's offset. It uses free space on the side being
+// written when there is enough, else moves the data within the buffer
+// when the buffer has room in total, and otherwise reallocates.
+//
+// A reallocated buffer is sized by nodeCap. (Size classes are close
+// enough, at most about 15% apart, that growing class by class still
+// copies each byte a bounded number of times.)
 func (l *List) open(nd *lnode, pos, need int) int {
-	front, back := pos-nd.lo, nd.hi-pos
-	roomFront, roomBack := nd.lo, len(nd.buf)-nd.hi
+	lo, hi, c := nd.lo, nd.hi(), cap(nd.buf)
+	front, back := pos-lo, hi-pos
+	roomFront, roomBack := lo, c-hi
 	switch {
 	case back == 0 && roomBack >= need:
-		nd.hi += need
+		nd.buf = nd.buf[:hi+need]
 		return pos
 	case front == 0 && roomFront >= need:
 		nd.lo -= need
 		return nd.lo
-	case roomBack >= need && (back <= front || roomFront < need):
-		copy(nd.buf[pos+need:], nd.buf[pos:nd.hi])
-		nd.hi += need
+	case front > 0 && back > 0 && roomBack >= need && (back <= front || roomFront < need):
+		nd.buf = nd.buf[:hi+need]
+		copy(nd.buf[pos+need:], nd.buf[pos:hi])
 		return pos
-	case roomFront >= need:
-		copy(nd.buf[nd.lo-need:], nd.buf[nd.lo:pos])
+	case front > 0 && back > 0 && roomFront >= need:
+		copy(nd.buf[lo-need:], nd.buf[lo:pos])
 		nd.lo -= need
 		return pos - need
 	}
-	used := nd.hi - nd.lo + need
-	target := 2 * used
-	if m := l.maxNodeBytes(); target > m {
-		target = max(used, m)
+	used := hi - lo + need
+	if free := c - used; free >= 0 && (front > 0 && back > 0 || free >= need) {
+		// Room in total: recentre so that the free space is split around
+		// the data and the next pushes at either end find room. (For an
+		// end push, only when that leaves room for about one more push,
+		// else reallocating is cheaper than moving every few pushes.)
+		buf := nd.buf[:c]
+		nlo := free / 2
+		// Move the part that travels right first, so that neither copy
+		// overwrites bytes the other has yet to read.
+		if nlo > lo {
+			copy(buf[nlo+front+need:], buf[pos:hi])
+			copy(buf[nlo:], buf[lo:pos])
+		} else {
+			copy(buf[nlo:], buf[lo:pos])
+			copy(buf[nlo+front+need:], buf[pos:hi])
+		}
+		nd.buf, nd.lo = buf[:nlo+used], nlo
+		return nlo + front
 	}
-	target = max(target, quicklistMinBuf)
-	nb := make([]byte, memCapBytes(target))
+	nb := make([]byte, l.nodeCap(nd, used))
 	slack := len(nb) - used
-	var lo int
+	var nlo int
 	switch {
 	case back == 0 && front > 0:
-		lo = 0 // growing at the back
+		nlo = 0 // growing at the back
 	case front == 0 && back > 0:
-		lo = slack // growing at the front
+		nlo = slack // growing at the front
 	default:
-		lo = slack / 2
+		nlo = slack / 2
 	}
-	copy(nb[lo:], nd.buf[nd.lo:pos])
-	gap := lo + front
-	copy(nb[gap+need:], nd.buf[pos:nd.hi])
-	l.mem += memBytes(len(nb)) - memBytes(cap(nd.buf))
-	nd.buf, nd.lo, nd.hi = nb, lo, lo+used
+	copy(nb[nlo:], nd.buf[lo:pos])
+	gap := nlo + front
+	copy(nb[gap+need:], nd.buf[pos:hi])
+	l.setBuf(nd, nb[:nlo+used], nlo)
 	return gap
 }
 
 // close removes size bytes at pos and reports whether the bytes before
 // pos moved (by +size) rather than those after it (by -size).
 func (l *List) close(nd *lnode, pos, size int) (frontMoved bool) {
+	hi := nd.hi()
 	switch {
 	case pos == nd.lo:
 		nd.lo += size
 		frontMoved = true
-	case pos+size == nd.hi:
-		nd.hi -= size
-	case pos-nd.lo < nd.hi-pos-size:
+	case pos+size == hi:
+		nd.buf = nd.buf[:hi-size]
+	case pos-nd.lo < hi-pos-size:
 		copy(nd.buf[nd.lo+size:], nd.buf[nd.lo:pos])
 		nd.lo += size
 		frontMoved = true
 	default:
-		copy(nd.buf[pos:], nd.buf[pos+size:nd.hi])
-		nd.hi -= size
+		copy(nd.buf[pos:], nd.buf[pos+size:hi])
+		nd.buf = nd.buf[:hi-size]
 	}
-	if nd.lo == nd.hi {
+	if nd.lo == nd.hi() {
 		// Empty: recentre so either end can grow.
-		nd.lo = len(nd.buf) / 2
-		nd.hi = nd.lo
+		nd.lo = cap(nd.buf) / 2
+		nd.buf = nd.buf[:nd.lo]
 	}
 	return frontMoved
 }
@@ -240,13 +287,12 @@ func (l *List) close(nd *lnode, pos, size int) (frontMoved bool) {
 // maybeShrink reallocates a node's buffer that has become mostly free.
 // Only called where no offsets into the node are held.
 func (l *List) maybeShrink(nd *lnode) {
-	used := nd.hi - nd.lo
-	if c := len(nd.buf); c > 256 && used < c/4 {
-		nb := make([]byte, memCapBytes(max(2*used, quicklistMinBuf)))
+	used := nd.hi() - nd.lo
+	if c := cap(nd.buf); c > 256 && used < c/4 {
+		nb := make([]byte, l.nodeCap(nd, used))
 		lo := (len(nb) - used) / 2
-		copy(nb[lo:], nd.buf[nd.lo:nd.hi])
-		l.mem += memBytes(len(nb)) - memBytes(cap(nd.buf))
-		nd.buf, nd.lo, nd.hi = nb, lo, lo+used
+		copy(nb[lo:], nd.buf[nd.lo:])
+		l.setBuf(nd, nb[:lo+used], lo)
 	}
 }
 
@@ -281,7 +327,7 @@ func (l *List) PushBack(v []byte) {
 	if !l.allowInsert(l.tail, len(v)) {
 		l.linkAfter(l.tail, l.newNode())
 	}
-	l.insertAt(l.tail, l.tail.hi, v)
+	l.insertAt(l.tail, l.tail.hi(), v)
 }
 
 // PopFront removes and returns the head element (LPOP). The returned
@@ -305,9 +351,9 @@ func (l *List) PopBack() ([]byte, bool) {
 	if nd == nil {
 		return nil, false
 	}
-	data, start := entryBefore(nd.buf, nd.hi)
+	data, start := entryBefore(nd.buf, nd.hi())
 	v := append([]byte(nil), data...)
-	l.deleteAt(nd, start, nd.hi, data)
+	l.deleteAt(nd, start, nd.hi(), data)
 	l.afterDelete(nd)
 	return v, true
 }
@@ -332,7 +378,7 @@ func entryOffset(nd *lnode, i int) (start, end int) {
 		_, end = entryAt(nd.buf, off)
 		return off, end
 	}
-	end = nd.hi
+	end = nd.hi()
 	for k := nd.n - 1; k > i; k-- {
 		_, end = entryBefore(nd.buf, end)
 	}
@@ -448,25 +494,25 @@ func (l *List) insertInNode(nd *lnode, pos, idx int, v []byte) {
 	case idx == nd.n && l.allowInsert(nd.next, sz):
 		l.insertAt(nd.next, nd.next.lo, v)
 	case idx == 0 && l.allowInsert(nd.prev, sz):
-		l.insertAt(nd.prev, nd.prev.hi, v)
+		l.insertAt(nd.prev, nd.prev.hi(), v)
 	case idx == nd.n:
 		nn := l.newNode()
 		l.linkAfter(nd, nn)
-		l.insertAt(nn, nn.hi, v)
+		l.insertAt(nn, nn.hi(), v)
 	case idx == 0:
 		nn := l.newNode()
 		l.linkAfter(nd.prev, nn)
-		l.insertAt(nn, nn.hi, v)
+		l.insertAt(nn, nn.hi(), v)
 	default:
 		right := l.split(nd, pos, idx)
 		if l.allowInsert(nd, sz) {
-			l.insertAt(nd, nd.hi, v)
+			l.insertAt(nd, nd.hi(), v)
 		} else if l.allowInsert(right, sz) {
 			l.insertAt(right, right.lo, v)
 		} else {
 			nn := l.newNode()
 			l.linkAfter(nd, nn)
-			l.insertAt(nn, nn.hi, v)
+			l.insertAt(nn, nn.hi(), v)
 		}
 		l.mergeAround(nd)
 	}
@@ -476,13 +522,12 @@ func (l *List) insertInNode(nd *lnode, pos, idx int, v []byte) {
 // idx) on into a new node linked after nd, and returns it.
 func (l *List) split(nd *lnode, pos, idx int) *lnode {
 	nn := l.newNode()
-	tail := nd.buf[pos:nd.hi]
-	nb := make([]byte, memCapBytes(max(2*len(tail), quicklistMinBuf)))
-	nn.lo = (len(nb) - len(tail)) / 2
-	nn.hi = nn.lo + copy(nb[nn.lo:], tail)
-	nn.buf = nb
-	l.mem += memBytes(len(nb))
-	for off := nn.lo; off < nn.hi; {
+	tail := nd.buf[pos:]
+	nb := make([]byte, memCapBytes(max(len(tail)+len(tail)/4, quicklistMinBuf)))
+	lo := (len(nb) - len(tail)) / 2
+	copy(nb[lo:], tail)
+	l.setBuf(nn, nb[:lo+len(tail)], lo)
+	for off := nn.lo; off < nn.hi(); {
 		data, next := entryAt(nn.buf, off)
 		nn.lpsz += lpEntrySize(data)
 		off = next
@@ -490,7 +535,7 @@ func (l *List) split(nd *lnode, pos, idx int) *lnode {
 	nn.n = nd.n - idx
 	nd.n = idx
 	nd.lpsz -= nn.lpsz - lpHeaderBytes
-	nd.hi = pos
+	nd.buf = nd.buf[:pos]
 	l.linkAfter(nd, nn)
 	return nn
 }
@@ -515,8 +560,8 @@ func (l *List) mergeAround(nd *lnode) {
 
 // merge appends b's entries to a and drops b.
 func (l *List) merge(a, b *lnode) {
-	data := b.buf[b.lo:b.hi]
-	at := l.open(a, a.hi, len(data))
+	data := b.buf[b.lo:]
+	at := l.open(a, a.hi(), len(data))
 	copy(a.buf[at:], data)
 	a.n += b.n
 	a.lpsz += b.lpsz - lpHeaderBytes
@@ -555,7 +600,7 @@ func (l *List) Remove(count int64, v []byte) int {
 	}
 	for nd := l.tail; nd != nil && !done(); {
 		prev := nd.prev
-		end := nd.hi
+		end := nd.hi()
 		for k := 0; k < nd.n && !done(); {
 			data, start := entryBefore(nd.buf, end)
 			if !bytes.Equal(data, v) {
@@ -620,8 +665,8 @@ func (l *List) deleteTail(n int) {
 			continue
 		}
 		for ; n > 0; n-- {
-			data, start := entryBefore(nd.buf, nd.hi)
-			l.deleteAt(nd, start, nd.hi, data)
+			data, start := entryBefore(nd.buf, nd.hi())
+			l.deleteAt(nd, start, nd.hi(), data)
 		}
 		l.maybeShrink(nd)
 	}
@@ -660,7 +705,7 @@ func (l *List) Range(start, stop int64, fn func(v []byte) bool) {
 // false.
 func (l *List) RangeReverse(fn func(v []byte) bool) {
 	for nd := l.tail; nd != nil; nd = nd.prev {
-		end := nd.hi
+		end := nd.hi()
 		for k := 0; k < nd.n; k++ {
 			data, start := entryBefore(nd.buf, end)
 			if !fn(data) {
@@ -682,7 +727,7 @@ func (l *List) RDBNodes(fn func(elems [][]byte) bool) {
 	var elems [][]byte
 	for nd := l.head; nd != nil; nd = nd.next {
 		elems = elems[:0]
-		for off := nd.lo; off < nd.hi; {
+		for off := nd.lo; off < nd.hi(); {
 			var data []byte
 			data, off = entryAt(nd.buf, off)
 			elems = append(elems, data)
@@ -738,12 +783,11 @@ func (l *List) Copy() *List {
 	c := NewList(l.fill)
 	for nd := l.head; nd != nil; nd = nd.next {
 		nn := c.newNode()
-		data := nd.buf[nd.lo:nd.hi]
-		nn.buf = make([]byte, memCapBytes(max(len(data), quicklistMinBuf)))
-		nn.lo = 0
-		nn.hi = copy(nn.buf, data)
+		data := nd.buf[nd.lo:]
+		nb := make([]byte, len(data), memCapBytes(max(len(data), quicklistMinBuf)))
+		copy(nb, data)
+		c.setBuf(nn, nb, 0)
 		nn.n, nn.lpsz = nd.n, nd.lpsz
-		c.mem += memBytes(len(nn.buf))
 		c.linkAfter(c.tail, nn)
 	}
 	c.count = l.count

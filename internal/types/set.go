@@ -14,26 +14,37 @@ import (
 // converts back to intset (but SPOP with a large count builds a new set,
 // which may be an intset again, exactly as Redis does).
 type Set struct {
-	enc   Encoding
-	is    intset
-	ht    *dict.Dict[struct{}]
-	htMem int64 // entries and member strings; buckets are added on demand
+	is packed // the intset (see intset.go), or the *setTable once converted
+}
+
+// setTable is the "hashtable" encoding.
+type setTable struct {
+	d   dict.Dict[struct{}]
+	mem int64 // entries and member strings; buckets are added on demand
 }
 
 var (
 	setStructMem = memPtrs(int(unsafe.Sizeof(Set{})))
 	setEntryMem  = memPtrs(int(unsafe.Sizeof(dict.Entry[struct{}]{})))
-	setDictMem   = memPtrs(int(unsafe.Sizeof(dict.Dict[struct{}]{})))
+	setTableMem  = memPtrs(int(unsafe.Sizeof(setTable{})))
 )
 
 // maxIntsetEntries caps the limit the way Redis does (intset internals
 // cannot grow past 1G entries).
 func maxIntsetEntries(lim *Limits) int64 { return min(lim.SetMaxIntsetEntries, 1<<30) }
 
+// maxIntsetLen keeps an intset's buffer (at its widest, with growth
+// headroom) within what a packed header can describe: a set that would
+// hold more members converts, which only a set-max-intset-entries above
+// 268 million can allow.
+const maxIntsetLen = 1 << 28
+
 // NewSet returns an empty intset-encoded set. Adding a non-integer first
 // member converts it, which ends in the state Redis's setTypeCreate
 // produces directly.
-func NewSet() *Set { return &Set{enc: EncIntset} }
+func NewSet() *Set { return &Set{is: packed{k: 2}} }
+
+func (s *Set) ht() *setTable { return (*setTable)(s.is.p) }
 
 // NewSetFrom builds a set from n members (RDB load, SINTERSTORE-like
 // construction): an intset when n is within the intset limit and every
@@ -50,55 +61,68 @@ func NewSetFrom(lim *Limits, n int, at func(i int) []byte) *Set {
 }
 
 // Encoding returns EncIntset or EncHashtable.
-func (s *Set) Encoding() Encoding { return s.enc }
+func (s *Set) Encoding() Encoding {
+	if s.is.isBig() {
+		return EncHashtable
+	}
+	return EncIntset
+}
 
 // Len returns the number of members.
 func (s *Set) Len() int {
-	if s.enc == EncIntset {
-		return s.is.len()
+	if s.is.isBig() {
+		return s.ht().d.Len()
 	}
-	return s.ht.Len()
+	return isLen(&s.is)
 }
 
 // MemUsage returns the estimated heap bytes owned by the set.
 func (s *Set) MemUsage() int64 {
-	if s.enc == EncIntset {
-		return setStructMem + s.is.mem()
+	if s.is.isBig() {
+		t := s.ht()
+		return setStructMem + setTableMem + t.mem + memPtrs(8*t.d.Buckets())
 	}
-	return setStructMem + setDictMem + s.htMem + memPtrs(8*s.ht.Buckets())
+	return setStructMem + s.is.mem()
 }
 
 func (s *Set) convert() {
-	d := dict.New[struct{}]()
+	t := &setTable{d: *dict.New[struct{}]()}
 	var buf [20]byte
-	var m int64
-	for _, v := range s.is.vals {
-		k := string(appendInt(buf[:0], v))
-		d.Insert(k)
-		m += setEntryMem + memBytes(len(k))
+	for i, n := 0, isLen(&s.is); i < n; i++ {
+		k := string(appendInt(buf[:0], isAt(&s.is, i)))
+		t.d.Insert(k)
+		t.mem += setEntryMem + memBytes(len(k))
 	}
-	s.enc, s.ht, s.htMem, s.is = EncHashtable, d, m, intset{}
+	s.is.setBig(unsafe.Pointer(t))
 }
 
 // htAdd inserts member into the dict encoding.
 func (s *Set) htAdd(member []byte) bool {
-	if s.ht.FindBytes(member) != nil {
+	t := s.ht()
+	if t.d.FindBytes(member) != nil {
 		return false
 	}
-	s.ht.Insert(string(member))
-	s.htMem += setEntryMem + memBytes(len(member))
+	t.d.Insert(string(member))
+	t.mem += setEntryMem + memBytes(len(member))
 	return true
+}
+
+// htRemove deletes the entry e of the dict encoding.
+func (s *Set) htRemove(e *dict.Entry[struct{}]) {
+	t := s.ht()
+	t.d.Delete(e.Key)
+	t.mem -= setEntryMem + memBytes(len(e.Key))
 }
 
 // Add inserts member and reports whether it was new. A non-integer member
 // converts an intset to a hashtable, as does growing past the limit.
 func (s *Set) Add(lim *Limits, member []byte) bool {
-	if s.enc == EncIntset {
-		if v, ok := ParseInt64(member); ok {
-			if !s.is.add(v) {
+	if !s.is.isBig() {
+		if v, ok := ParseInt64(member); ok && (isLen(&s.is) < maxIntsetLen || isContains(&s.is, v)) {
+			if !isAdd(&s.is, v) {
 				return false
 			}
-			if int64(s.is.len()) > maxIntsetEntries(lim) {
+			if int64(isLen(&s.is)) > maxIntsetEntries(lim) {
 				s.convert()
 			}
 			return true
@@ -110,36 +134,35 @@ func (s *Set) Add(lim *Limits, member []byte) bool {
 
 // Remove deletes member and reports whether it was present.
 func (s *Set) Remove(member []byte) bool {
-	if s.enc == EncIntset {
+	if !s.is.isBig() {
 		v, ok := ParseInt64(member)
-		return ok && s.is.remove(v)
+		return ok && isRemove(&s.is, v)
 	}
-	e := s.ht.FindBytes(member)
+	e := s.ht().d.FindBytes(member)
 	if e == nil {
 		return false
 	}
-	s.ht.Delete(e.Key)
-	s.htMem -= setEntryMem + memBytes(len(e.Key))
+	s.htRemove(e)
 	return true
 }
 
 // IsMember reports whether member is in the set.
 func (s *Set) IsMember(member []byte) bool {
-	if s.enc == EncIntset {
+	if !s.is.isBig() {
 		v, ok := ParseInt64(member)
-		return ok && s.is.contains(v)
+		return ok && isContains(&s.is, v)
 	}
-	return s.ht.FindBytes(member) != nil
+	return s.ht().d.FindBytes(member) != nil
 }
 
 // hasInt is IsMember for a member known by its integer value, which
 // avoids formatting it when the set is an intset too.
 func (s *Set) hasInt(v int64) bool {
-	if s.enc == EncIntset {
-		return s.is.contains(v)
+	if !s.is.isBig() {
+		return isContains(&s.is, v)
 	}
 	var buf [20]byte
-	return s.ht.FindBytes(appendInt(buf[:0], v)) != nil
+	return s.ht().d.FindBytes(appendInt(buf[:0], v)) != nil
 }
 
 // Range calls fn for each member until fn returns false: ascending for an
@@ -147,16 +170,16 @@ func (s *Set) hasInt(v int64) bool {
 // serializes a hashtable set in). The slice is valid only during the
 // call; fn must not modify the set.
 func (s *Set) Range(fn func(member []byte) bool) {
-	if s.enc == EncIntset {
+	if !s.is.isBig() {
 		var buf [20]byte
-		for _, v := range s.is.vals {
-			if !fn(appendInt(buf[:0], v)) {
+		for i, n := 0, isLen(&s.is); i < n; i++ {
+			if !fn(appendInt(buf[:0], isAt(&s.is, i))) {
 				return
 			}
 		}
 		return
 	}
-	s.ht.Range(func(e *dict.Entry[struct{}]) bool { return fn(bview(e.Key)) })
+	s.ht().d.Range(func(e *dict.Entry[struct{}]) bool { return fn(bview(e.Key)) })
 }
 
 // RDBRange iterates in serialization order (the same as Range). The
@@ -164,22 +187,26 @@ func (s *Set) Range(fn func(member []byte) bool) {
 func (s *Set) RDBRange(fn func(member []byte) bool) { s.Range(fn) }
 
 // Ints returns the members of an intset-encoded set in ascending order
-// (read-only), or nil for a hashtable.
+// (a fresh slice), or nil for a hashtable.
 func (s *Set) Ints() []int64 {
-	if s.enc != EncIntset {
+	if s.is.isBig() {
 		return nil
 	}
-	return s.is.vals
+	vals := make([]int64, isLen(&s.is))
+	for i := range vals {
+		vals[i] = isAt(&s.is, i)
+	}
+	return vals
 }
 
 // Scan performs one SSCAN step: an intset is returned whole with cursor
 // 0, a hashtable one dict cursor step at a time.
 func (s *Set) Scan(cursor uint64, fn func(member []byte)) uint64 {
-	if s.enc == EncIntset {
+	if !s.is.isBig() {
 		s.Range(func(m []byte) bool { fn(m); return true })
 		return 0
 	}
-	return s.ht.Scan(cursor, func(e *dict.Entry[struct{}]) { fn(bview(e.Key)) })
+	return s.ht().d.Scan(cursor, func(e *dict.Entry[struct{}]) { fn(bview(e.Key)) })
 }
 
 // Random returns a random member (SRANDMEMBER without count), or false
@@ -188,10 +215,10 @@ func (s *Set) Random(r *rand.Rand) ([]byte, bool) {
 	if s.Len() == 0 {
 		return nil, false
 	}
-	if s.enc == EncIntset {
-		return appendInt(nil, s.is.vals[r.IntN(s.is.len())]), true
+	if !s.is.isBig() {
+		return appendInt(nil, isAt(&s.is, r.IntN(isLen(&s.is)))), true
 	}
-	return bview(s.ht.Random(r).Key), true
+	return bview(s.ht().d.Random(r).Key), true
 }
 
 // Pop removes and returns a random member (SPOP without count). The
@@ -200,15 +227,14 @@ func (s *Set) Pop(r *rand.Rand) ([]byte, bool) {
 	if s.Len() == 0 {
 		return nil, false
 	}
-	if s.enc == EncIntset {
-		i := r.IntN(s.is.len())
-		v := s.is.vals[i]
-		s.is.remove(v)
+	if !s.is.isBig() {
+		i := r.IntN(isLen(&s.is))
+		v := isAt(&s.is, i)
+		isDeleteAt(&s.is, i)
 		return appendInt(nil, v), true
 	}
-	e := s.ht.Random(r)
-	s.ht.Delete(e.Key)
-	s.htMem -= setEntryMem + memBytes(len(e.Key))
+	e := s.ht().d.Random(r)
+	s.htRemove(e)
 	return bview(e.Key), true
 }
 
@@ -225,10 +251,10 @@ func (s *Set) RandomMembers(r *rand.Rand, count int64, fn func(member []byte)) {
 	}
 	var buf [20]byte
 	pick := func() []byte {
-		if s.enc == EncIntset {
-			return appendInt(buf[:0], s.is.vals[r.IntN(s.is.len())])
+		if !s.is.isBig() {
+			return appendInt(buf[:0], isAt(&s.is, r.IntN(isLen(&s.is))))
 		}
-		return bview(s.ht.Random(r).Key)
+		return bview(s.ht().d.Random(r).Key)
 	}
 	if count < 0 || count == 1 {
 		for n := max(count, -count); n > 0; n-- {
@@ -242,35 +268,37 @@ func (s *Set) RandomMembers(r *rand.Rand, count int64, fn func(member []byte)) {
 	}
 	if count*randSubStrategyMul > size {
 		// Copy and discard (Redis's CASE 3): a random subset in random order.
-		if s.enc == EncIntset {
+		if !s.is.isBig() {
 			for _, i := range randomSubset(r, int(size), int(count)) {
-				fn(appendInt(buf[:0], s.is.vals[i]))
+				fn(appendInt(buf[:0], isAt(&s.is, i)))
 			}
 			return
 		}
 		keys := make([]string, 0, size)
-		s.ht.Range(func(e *dict.Entry[struct{}]) bool { keys = append(keys, e.Key); return true })
+		s.ht().d.Range(func(e *dict.Entry[struct{}]) bool { keys = append(keys, e.Key); return true })
 		for _, i := range randomSubset(r, len(keys), int(count)) {
 			fn(bview(keys[i]))
 		}
 		return
 	}
 	// Few members out of many: pick until count distinct ones are found.
-	if s.enc == EncIntset {
+	if !s.is.isBig() {
+		n := isLen(&s.is)
 		seen := make(map[int]struct{}, count)
 		for int64(len(seen)) < count {
-			i := r.IntN(s.is.len())
+			i := r.IntN(n)
 			if _, dup := seen[i]; dup {
 				continue
 			}
 			seen[i] = struct{}{}
-			fn(appendInt(buf[:0], s.is.vals[i]))
+			fn(appendInt(buf[:0], isAt(&s.is, i)))
 		}
 		return
 	}
 	seen := make(map[*dict.Entry[struct{}]]struct{}, count)
+	t := s.ht()
 	for int64(len(seen)) < count {
-		e := s.ht.Random(r)
+		e := t.d.Random(r)
 		if _, dup := seen[e]; dup {
 			continue
 		}
@@ -302,7 +330,7 @@ func (s *Set) PopMembers(lim *Limits, r *rand.Rand, count int64, fn func(member 
 	}
 	if count >= size {
 		s.Range(func(m []byte) bool { fn(m); return true })
-		*s = Set{enc: EncIntset}
+		*s = *NewSet()
 		return
 	}
 	remaining := size - count
@@ -324,17 +352,17 @@ func (s *Set) PopMembers(lim *Limits, r *rand.Rand, count int64, fn func(member 
 
 // Copy returns a deep copy (COPY command) with the same encoding.
 func (s *Set) Copy() *Set {
-	c := &Set{enc: s.enc}
-	if s.enc == EncIntset {
-		c.is = s.is.clone()
-		return c
+	if !s.is.isBig() {
+		return &Set{is: s.is.clone()}
 	}
-	c.ht = dict.New[struct{}]()
-	s.ht.Range(func(e *dict.Entry[struct{}]) bool {
-		c.ht.Insert(e.Key)
+	st := s.ht()
+	t := &setTable{d: *dict.New[struct{}](), mem: st.mem}
+	st.d.Range(func(e *dict.Entry[struct{}]) bool {
+		t.d.Insert(e.Key) // strings are immutable: share the member
 		return true
 	})
-	c.htMem = s.htMem
+	c := &Set{}
+	c.is.setBig(unsafe.Pointer(t))
 	return c
 }
 
@@ -366,9 +394,10 @@ func interEach(sets []*Set, fn func(member []byte) bool) {
 		return
 	}
 	first, rest := sorted[0], sorted[1:]
-	if first.enc == EncIntset {
+	if !first.is.isBig() {
 		var buf [20]byte
-		for _, v := range first.is.vals {
+		for i, n := 0, isLen(&first.is); i < n; i++ {
+			v := isAt(&first.is, i)
 			in := true
 			for _, o := range rest {
 				if o != first && !o.hasInt(v) {
