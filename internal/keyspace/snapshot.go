@@ -166,3 +166,17 @@ func (db *DB) AddForLoad(key string) (*Object, bool) {
 	}
 	return db.add(key), true
 }
+
+// ReserveForLoad sizes the database's tables for the key and expire counts
+// a file announces (the RDB's RESIZEDB), so that loading does not rehash
+// the growing tables over and over. The counts are hints: a file that lies
+// costs memory for empty buckets, bounded by maxReserve.
+func (db *DB) ReserveForLoad(keys, expires uint64) {
+	db.keys.Reserve(int(min(keys, maxReserve)))
+	db.expires.Reserve(int(min(expires, maxReserve)))
+}
+
+// maxReserve caps a RESIZEDB hint: 2^26 buckets are 512 MiB of pointers, so
+// a corrupt or hostile file cannot make the loader allocate more than
+// that before a single key has been read.
+const maxReserve = 1 << 26

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -45,6 +46,15 @@ func (m *Manager) loadRDB(r io.Reader, opt loadOptions) (loadResult, error) {
 	d.SkipChecksum = !m.cfg.RDBChecksum
 	now := time.Now().UnixMilli()
 	ks.SetNow(now)
+	// Every key record takes at least three bytes (type, key length,
+	// value), which bounds what a RESIZEDB hint can make us reserve when
+	// the input is a file of known size.
+	maxKeys := uint64(math.MaxUint64)
+	if st, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			maxKeys = uint64(fi.Size()) / 3
+		}
+	}
 	n := 0
 	for {
 		rec, err := d.Next()
@@ -71,6 +81,10 @@ func (m *Manager) loadRDB(r io.Reader, opt loadOptions) (loadResult, error) {
 		case rdb.RecordSelectDB:
 			if ks.DB(rec.DB) == nil {
 				return res, fmt.Errorf("the RDB was created by a server configured for more than %d databases (it selects database %d)", ks.NumDBs(), rec.DB)
+			}
+		case rdb.RecordResizeDB:
+			if db := ks.DB(rec.DB); db != nil {
+				db.ReserveForLoad(min(rec.DBSize, maxKeys), min(rec.ExpiresSize, maxKeys))
 			}
 		case rdb.RecordKey:
 			db := ks.DB(rec.DB)
