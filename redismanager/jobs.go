@@ -313,17 +313,9 @@ func (j *JobStore) Get(ctx context.Context, id string) (*Job, error) {
 	if _, _, err := splitJobID(id); err != nil {
 		return nil, opErr("jobs", "get", err)
 	}
-	var h map[string]string
-	err := j.m.run(ctx, j.d, idempotent, func(ctx context.Context) error {
-		var err error
-		h, err = j.d.c.HGetAll(ctx, j.jobKey(id)).Result()
-		return err
-	})
+	h, err := j.m.getHash(ctx, j.d, "jobs", "get "+id, j.jobKey(id))
 	if err != nil {
-		return nil, opErr("jobs", "get "+id, err)
-	}
-	if len(h) == 0 {
-		return nil, opErr("jobs", "get "+id, ErrNotFound)
+		return nil, err
 	}
 	return parseJob(id, h), nil
 }

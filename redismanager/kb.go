@@ -377,17 +377,9 @@ func (kb *KnowledgeBase) Get(ctx context.Context, id string) (*DocInfo, error) {
 	if err := checkID("document id", id); err != nil {
 		return nil, opErr("kb", "get", err)
 	}
-	var h map[string]string
-	err := kb.m.run(ctx, kb.d, idempotent, func(ctx context.Context) error {
-		var err error
-		h, err = kb.d.c.HGetAll(ctx, kb.docKey(id)).Result()
-		return err
-	})
+	h, err := kb.m.getHash(ctx, kb.d, "kb", "get "+id, kb.docKey(id))
 	if err != nil {
-		return nil, opErr("kb", "get "+id, err)
-	}
-	if len(h) == 0 {
-		return nil, opErr("kb", "get "+id, ErrNotFound)
+		return nil, err
 	}
 	info := &DocInfo{ID: id, Title: h["title"], Type: h["type"], Indexed: h["indexed"] == "true", Model: h["model"],
 		Updated: fromMs(h["updated"])}

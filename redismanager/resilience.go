@@ -322,3 +322,21 @@ func (m *Manager) run(ctx context.Context, d *dbConn, idem bool, fn func(ctx con
 		}
 	}
 }
+
+// getHash reads a whole hash with retries; a missing key is ErrNotFound.
+// Errors are wrapped as store's op on what.
+func (m *Manager) getHash(ctx context.Context, d *dbConn, store, what, key string) (map[string]string, error) {
+	var h map[string]string
+	err := m.run(ctx, d, idempotent, func(ctx context.Context) error {
+		var err error
+		h, err = d.c.HGetAll(ctx, key).Result()
+		return err
+	})
+	if err != nil {
+		return nil, opErr(store, what, err)
+	}
+	if len(h) == 0 {
+		return nil, opErr(store, what, ErrNotFound)
+	}
+	return h, nil
+}

@@ -352,17 +352,9 @@ func (u *UserStore) Get(ctx context.Context, id string) (*User, error) {
 		return nil, opErr("sessions", "get user", err)
 	}
 	key := u.d.ks.key("user:<id>", id)
-	var h map[string]string
-	err := u.m.run(ctx, u.d, idempotent, func(ctx context.Context) error {
-		var err error
-		h, err = u.d.c.HGetAll(ctx, key).Result()
-		return err
-	})
+	h, err := u.m.getHash(ctx, u.d, "sessions", "get user "+id, key)
 	if err != nil {
-		return nil, opErr("sessions", "get user "+id, err)
-	}
-	if len(h) == 0 {
-		return nil, opErr("sessions", "get user "+id, ErrNotFound)
+		return nil, err
 	}
 	user := &User{ID: id}
 	aad := "user:" + id + "/"

@@ -87,35 +87,22 @@ func (p *tagParser) peek() string {
 	return ""
 }
 
-func (p *tagParser) or() (*tagExpr, error) {
-	first, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	e := &tagExpr{op: "or", items: []*tagExpr{first}}
-	for p.peek() == "OR" {
-		p.i++
-		next, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		e.items = append(e.items, next)
-	}
-	if len(e.items) == 1 {
-		return first, nil
-	}
-	return e, nil
-}
+func (p *tagParser) or() (*tagExpr, error) { return p.chain("OR", "or", p.and) }
 
-func (p *tagParser) and() (*tagExpr, error) {
-	first, err := p.atom()
+func (p *tagParser) and() (*tagExpr, error) { return p.chain("AND", "and", p.atom) }
+
+// chain parses operands joined by the keyword (AND binds tighter than OR
+// because or's operands are and-chains); a single operand is returned as
+// it is.
+func (p *tagParser) chain(keyword, op string, operand func() (*tagExpr, error)) (*tagExpr, error) {
+	first, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	e := &tagExpr{op: "and", items: []*tagExpr{first}}
-	for p.peek() == "AND" {
+	e := &tagExpr{op: op, items: []*tagExpr{first}}
+	for p.peek() == keyword {
 		p.i++
-		next, err := p.atom()
+		next, err := operand()
 		if err != nil {
 			return nil, err
 		}

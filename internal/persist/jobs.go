@@ -45,16 +45,29 @@ func (m *Manager) startBGSave() error {
 	return nil
 }
 
-func (m *Manager) runBGSave(j *bgJob) {
-	defer close(j.done)
-	err := j.sn.run(j.file)
+// writeSnapshot writes a background job's snapshot to its temporary file
+// without the lock, then takes the server lock, which the caller releases.
+// It reports false when the job was cancelled meanwhile (FLUSHALL,
+// SHUTDOWN), in which case the file has been dropped and the caller has
+// nothing to record.
+func (m *Manager) writeSnapshot(j *bgJob) (ok bool, err error) {
+	err = j.sn.run(j.file)
 	if err == nil {
 		err = j.file.finish()
 	}
 	m.srv.Lock()
-	defer m.srv.Unlock()
 	if j.sn.cancelled {
 		j.file.abort()
+		return false, nil
+	}
+	return true, err
+}
+
+func (m *Manager) runBGSave(j *bgJob) {
+	defer close(j.done)
+	ok, err := m.writeSnapshot(j)
+	defer m.srv.Unlock()
+	if !ok {
 		return
 	}
 	if err == nil {
@@ -149,14 +162,9 @@ func (m *Manager) startRewrite() error {
 
 func (m *Manager) runRewrite(j *bgJob) {
 	defer close(j.done)
-	err := j.sn.run(j.file)
-	if err == nil {
-		err = j.file.finish()
-	}
-	m.srv.Lock()
+	ok, err := m.writeSnapshot(j)
 	defer m.srv.Unlock()
-	if j.sn.cancelled {
-		j.file.abort()
+	if !ok {
 		return
 	}
 	if err == nil {
