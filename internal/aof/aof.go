@@ -350,7 +350,7 @@ func (a *AOF) saveManifest(m *Manifest) error {
 		os.Remove(tmp)
 		return fmt.Errorf("Can't persist the AOF manifest: %w", err)
 	}
-	return syncDir(a.path)
+	return SyncDir(a.path)
 }
 
 func writeSync(path string, data []byte) error {
@@ -369,7 +369,9 @@ func writeSync(path string, data []byte) error {
 	return f.Close()
 }
 
-func syncDir(dir string) error {
+// SyncDir makes a rename or file creation in dir durable: without it a
+// crash can lose the directory entry of a file already synced.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -405,7 +407,7 @@ func Upgrade(opts Options) (*AOF, error) {
 	if err := os.Rename(old, filepath.Join(a.path, opts.FileName)); err != nil {
 		return nil, fmt.Errorf("Error trying to move the old AOF file %s into dir %s: %w", opts.FileName, opts.DirName, err)
 	}
-	if err := syncDir(opts.Dir); err != nil {
+	if err := SyncDir(opts.Dir); err != nil {
 		return nil, err
 	}
 	opts.Log.Noticef("Successfully migrated an old-style AOF into the AOF directory %s", opts.DirName)

@@ -273,7 +273,7 @@ func commandLineOptions(args []string, noFile bool) ([]string, error) {
 			continue
 		}
 		started = true
-		cur.WriteString(quote(a))
+		cur.WriteString(Quote(a))
 		cur.WriteByte(' ')
 		handled = true
 	}

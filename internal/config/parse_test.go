@@ -54,9 +54,9 @@ func TestSplitArgs(t *testing.T) {
 
 func TestQuoteRoundTrip(t *testing.T) {
 	for _, s := range []string{"", "plain", "with space", `q"uote`, `back\slash`, "nl\n", "\x00\x01\x7f\xff", "tab\there", "'single'"} {
-		got, err := SplitArgs("x " + quote(s))
+		got, err := SplitArgs("x " + Quote(s))
 		if err != nil || len(got) != 2 || got[1] != s {
-			t.Errorf("quote(%q) = %s, reads back as %q (%v)", s, quote(s), got, err)
+			t.Errorf("Quote(%q) = %s, reads back as %q (%v)", s, Quote(s), got, err)
 		}
 		got, err = SplitArgs("x " + quoteIfNeeded(s))
 		if err != nil || len(got) != 2 || got[1] != s {

@@ -184,7 +184,7 @@ func strD(name, alias string, fl flag, def string, nullable bool, p func(*Config
 			return nil
 		},
 		get:        get,
-		rewriteArg: func(c *Config) string { return quote(get(c)) },
+		rewriteArg: func(c *Config) string { return Quote(get(c)) },
 	}
 }
 
@@ -726,7 +726,7 @@ func dirDirective() *directive {
 		},
 		get: func(c *Config) string { return c.Dir },
 		rewrite: func(c *Config, d *directive, st *rewriteState) {
-			st.rewriteLine(d.name, d.name+" "+quote(c.Dir), true)
+			st.rewriteLine(d.name, d.name+" "+Quote(c.Dir), true)
 		},
 	}
 }
@@ -902,7 +902,7 @@ func notifyDirective() *directive {
 		},
 		get: func(c *Config) string { return c.NotifyKeyspaceEvents.String() },
 		rewrite: func(c *Config, d *directive, st *rewriteState) {
-			st.rewriteLine(d.name, d.name+" "+quote(c.NotifyKeyspaceEvents.String()), c.NotifyKeyspaceEvents != 0)
+			st.rewriteLine(d.name, d.name+" "+Quote(c.NotifyKeyspaceEvents.String()), c.NotifyKeyspaceEvents != 0)
 		},
 	}
 }

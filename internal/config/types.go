@@ -366,10 +366,11 @@ func formatPercentile(f float64) string {
 	return s
 }
 
-// quote renders s as a double-quoted config argument that SplitArgs reads
-// back unchanged: backslash, double quote and control characters are
-// escaped, other non-printable bytes become \xHH.
-func quote(s string) string {
+// Quote renders s as a double-quoted argument that SplitArgs reads back
+// unchanged, as Redis's sdscatrepr does: backslash, double quote and
+// control characters are escaped, other non-printable bytes become \xHH.
+// CONFIG REWRITE and the AOF manifest use it.
+func Quote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
@@ -408,11 +409,11 @@ func quote(s string) string {
 // the replicaof host unquoted; we do too unless that would change them.
 func quoteIfNeeded(s string) string {
 	if s == "" {
-		return quote(s)
+		return Quote(s)
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\'' || c == '\\' {
-			return quote(s)
+			return Quote(s)
 		}
 	}
 	return s

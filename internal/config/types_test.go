@@ -195,7 +195,7 @@ func TestValueRoundTrip(t *testing.T) {
 		}
 		for _, v := range vals {
 			c := Default()
-			line := d.Name + " " + quote(v)
+			line := d.Name + " " + Quote(v)
 			if err := (&loader{c: c}).line(line, "t", 1, 0); err != nil {
 				if strings.Contains(err.Error(), "argument must be between") {
 					continue // sample outside this directive's bounds

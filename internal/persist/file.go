@@ -6,25 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/autobot-ai/autobot-redis/internal/aof"
 )
 
 // Durable file replacement: data goes to a temporary file in the target's
 // directory, which is flushed to disk, renamed over the target and made
 // durable by syncing the directory. A crash at any point leaves either
 // the old file or the new one, never a mix.
-
-// syncDir makes a rename or file creation in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
 
 // syncWriter counts bytes written to a file and, when every is positive,
 // flushes the file to disk every that many bytes (rdb-save-incremental-
@@ -90,7 +79,7 @@ func (t *tempFile) commit(final string) error {
 	if err := os.Rename(t.path, final); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(final))
+	return aof.SyncDir(filepath.Dir(final))
 }
 
 // abort closes and removes the file.
