@@ -343,6 +343,7 @@ func msetGeneric(c *command.Ctx, nx bool) bool {
 			}
 		}
 	}
+	c.DB.Prefetch(c.Args[1:], 2)
 	for i := 1; i < len(c.Args); i += 2 {
 		key := c.Args[i]
 		c.DB.Set(key, false).SetString(c.Args[i+1])

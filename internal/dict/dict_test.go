@@ -137,3 +137,52 @@ func BenchmarkFind(b *testing.B) {
 		}
 	}
 }
+
+// TestInlineKeys checks a dict that keeps short keys inside their entries:
+// lookups, deletes and rehashing see the same keys as a plain dict, and a
+// key string taken from an entry stays intact after the entry is gone.
+func TestInlineKeys(t *testing.T) {
+	d := NewInlineKeys[int]()
+	var kept []string
+	for i := 0; i < 5000; i++ {
+		k := "key:" + strconv.Itoa(i)
+		if i%7 == 0 {
+			k += ":a-long-suffix-beyond-the-inline-limit"
+		}
+		var e *Entry[int]
+		if i%2 == 0 {
+			e = d.Insert(k)
+		} else {
+			e = d.InsertBytes([]byte(k))
+		}
+		e.Value = i
+		if e.Key != k {
+			t.Fatalf("inserted %q, entry has %q", k, e.Key)
+		}
+		if i%100 == 0 {
+			kept = append(kept, e.Key)
+		}
+	}
+	for i := 0; i < 5000; i++ {
+		k := "key:" + strconv.Itoa(i)
+		if i%7 == 0 {
+			k += ":a-long-suffix-beyond-the-inline-limit"
+		}
+		e := d.FindBytes([]byte(k))
+		if e == nil || e.Value != i || e.Key != k {
+			t.Fatalf("find %q = %+v", k, e)
+		}
+		if i%3 == 0 && d.Delete(k) == nil {
+			t.Fatalf("delete %q failed", k)
+		}
+	}
+	for i, k := range kept {
+		want := "key:" + strconv.Itoa(i*100)
+		if i*100%7 == 0 {
+			want += ":a-long-suffix-beyond-the-inline-limit"
+		}
+		if k != want {
+			t.Fatalf("kept key %d = %q, want %q", i, k, want)
+		}
+	}
+}

@@ -18,10 +18,12 @@ type DB struct {
 
 	expireCursor uint64 // where the active expire cycle resumes
 	avgTTL       int64  // running estimate reported by INFO keyspace
+
+	prefetched uint64 // see Prefetch
 }
 
 func newDB(ks *Keyspace, id int) *DB {
-	return &DB{id: id, ks: ks, keys: dict.New[Object](), expires: dict.New[int64]()}
+	return &DB{id: id, ks: ks, keys: dict.NewInlineKeys[Object](), expires: dict.New[int64]()}
 }
 
 // ID returns the database number.
@@ -43,6 +45,43 @@ func (db *DB) AvgTTL() int64 { return db.avgTTL }
 func (db *DB) UsedMemory() int64 { return db.used }
 
 func (db *DB) find(key []byte) *entry { return db.keys.FindBytes(key) }
+
+// prefetchChunk is how many keys Prefetch handles at a time.
+const prefetchChunk = 16
+
+// Prefetch reads, without using them, the memory that lookups of keys[0],
+// keys[stride], keys[2*stride]... will touch: their buckets, the first
+// entry of their chains (with a short key inline) and the first byte of
+// those entries' values. On a keyspace larger than the caches each of
+// these is a cache miss, and a lookup takes them one after the other since
+// every load depends on the one before. Here the loads go level by level
+// across all the keys, so the misses of different keys are independent and
+// the processor overlaps them (Valkey's batch prefetch); the lookups that
+// follow then find everything in cache. Nothing changes: no key compare,
+// no rehash step, no expiry. The loaded bytes are summed into a field only
+// so that the compiler keeps the loads.
+func (db *DB) Prefetch(keys [][]byte, stride int) {
+	var heads [prefetchChunk]*entry
+	var sum uint64
+	for i := 0; i < len(keys); {
+		n := 0
+		for ; i < len(keys) && n < len(heads); i += stride {
+			heads[n] = db.keys.ChainHead(keys[i])
+			n++
+		}
+		for _, e := range heads[:n] {
+			if e != nil {
+				sum += uint64(len(e.Key))
+			}
+		}
+		for _, e := range heads[:n] {
+			if e != nil && e.Value.p != nil {
+				sum += uint64(*(*byte)(e.Value.p))
+			}
+		}
+	}
+	db.prefetched += sum
+}
 
 // expireAt returns the entry's expiry time in ms, or -1.
 func (db *DB) expireAt(e *entry) int64 {
@@ -198,11 +237,17 @@ func (db *DB) Add(key []byte) *Object {
 			panic("keyspace: Add of an existing key " + e.Key)
 		}
 	}
-	return db.add(string(key))
+	return db.addBytes(key)
 }
 
-func (db *DB) add(key string) *Object {
-	e := db.keys.Insert(key)
+func (db *DB) add(key string) *Object { return db.added(db.keys.Insert(key)) }
+
+// addBytes is add for a key in a []byte, which a short key does not need
+// converted to a string (it is stored inline in its entry).
+func (db *DB) addBytes(key []byte) *Object { return db.added(db.keys.InsertBytes(key)) }
+
+// added initializes a freshly inserted entry and accounts for it.
+func (db *DB) added(e *entry) *Object {
 	e.Value.setVersion(db.ks.epoch)
 	e.Value.SetLRU(db.initialLRU())
 	m := keyMem(e.Key, &e.Value)
@@ -227,7 +272,7 @@ func (db *DB) initialLRU() uint32 {
 func (db *DB) Set(key []byte, keepTTL bool) *Object {
 	e := db.lookup(key)
 	if e == nil {
-		return db.add(string(key))
+		return db.addBytes(key)
 	}
 	db.beforeWrite(e)
 	if e.Value.Type() == TypeStream && db.ks.events != nil {
@@ -377,7 +422,7 @@ func (db *DB) Flush() {
 	}
 	ks.used -= db.used
 	db.used = 0
-	db.keys = dict.New[Object]()
+	db.keys = dict.NewInlineKeys[Object]()
 	db.expires = dict.New[int64]()
 	db.expireCursor = 0
 	db.avgTTL = 0

@@ -3,6 +3,9 @@ package keyspace
 import (
 	"strconv"
 	"testing"
+	"unsafe"
+
+	"github.com/autobot-ai/autobot-redis/internal/dict"
 )
 
 // recount recomputes the memory accounting from scratch; the incremental
@@ -186,5 +189,17 @@ func TestMatch(t *testing.T) {
 	}
 	if MatchString(string(long)+"b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false) {
 		t.Fatal("pathological pattern matched")
+	}
+}
+
+// TestEntryLayout pins the sizes the memory accounting and the inline keys
+// rely on: a 48-byte entry, which with dict.InlineKeyMax key bytes fills
+// the allocator's 64-byte size class.
+func TestEntryLayout(t *testing.T) {
+	if got := unsafe.Sizeof(entry{}); got != entryOverhead {
+		t.Fatalf("entry is %d bytes, accounting assumes %d", got, entryOverhead)
+	}
+	if entryOverhead+dict.InlineKeyMax != 64 {
+		t.Fatalf("entry plus inline key is %d bytes, not a 64-byte size class", entryOverhead+dict.InlineKeyMax)
 	}
 }

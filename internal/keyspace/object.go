@@ -3,6 +3,7 @@ package keyspace
 import (
 	"unsafe"
 
+	"github.com/autobot-ai/autobot-redis/internal/dict"
 	"github.com/autobot-ai/autobot-redis/internal/resp"
 )
 
@@ -211,7 +212,19 @@ func (o *Object) Collection() Collection { return o.coll() }
 // way Redis would for a freshly set value: int when it is a canonical
 // integer, embstr when short, raw otherwise. b is copied.
 func (o *Object) SetString(b []byte) {
+	cur := o.str()
 	o.setTypeEnc(TypeString, stringEncoding(b))
+	// Overwriting a short string with one of the same size class (SET and
+	// MSET on existing keys) reuses its buffer instead of allocating: the
+	// buffer belongs to the object alone (readers copy, a snapshot
+	// preserves a clone before the write), and the accounting stays what
+	// a fresh allocation would give. Below 128 bytes allocSize's classes
+	// are unions of the allocator's, so the new string's own class would
+	// be accounted the same.
+	if len(b) > 0 && cap(cur) <= 128 && allocSize(len(b)) == allocSize(cap(cur)) {
+		o.setStr(append(cur[:0], b...))
+		return
+	}
 	o.setStr(append([]byte(nil), b...))
 }
 
@@ -351,9 +364,19 @@ func (o *Object) valueMem() int64 {
 	return c.MemUsage()
 }
 
+// keyAlloc is the memory of a key's bytes: a short key lives in its
+// entry's allocation, whose 64-byte size class leaves InlineKeyMax bytes
+// after the 48-byte entry (see dict.NewInlineKeys).
+func keyAlloc(n int) int64 {
+	if n > 0 && n <= dict.InlineKeyMax {
+		return dict.InlineKeyMax
+	}
+	return allocSize(n)
+}
+
 // keyMem is the memory attributed to one key with this value.
 func keyMem(key string, o *Object) int64 {
-	m := entryOverhead + bucketOverhead + allocSize(len(key)) + o.valueMem()
+	m := entryOverhead + bucketOverhead + keyAlloc(len(key)) + o.valueMem()
 	if o.volatile() {
 		m += expireOverhead
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -78,9 +79,11 @@ type client struct {
 	need    int
 	argv    [][]byte
 	batch   []parsedCmd
-	spare   []byte
-	armed   time.Time // read deadline currently set
-	rearm   bool      // the deadline fired or was moved; set it again
+	// prefetch is scratch space for the first keys of a batch.
+	prefetch [][]byte
+	spare    []byte
+	armed    time.Time // read deadline currently set
+	rearm    bool      // the deadline fired or was moved; set it again
 
 	out resp.Writer
 	ctx command.Ctx
@@ -201,6 +204,14 @@ func (c *client) serve() {
 		if !c.processInput() {
 			return
 		}
+		// The client cannot have sent its next request before getting
+		// the replies just written, so reading now would almost always
+		// fail with EAGAIN and park this goroutine only to read again
+		// after the poller wakes it. Letting the other connections run
+		// first gives the request time to arrive: under load the next
+		// read usually succeeds at once, which saves a syscall and a
+		// park/unpark per request; when idle Gosched returns at once.
+		runtime.Gosched()
 		if err := c.readMore(); err != nil {
 			return
 		}
@@ -433,9 +444,6 @@ func (c *client) processInput() bool {
 			break // incomplete command: read more
 		}
 		c.need = 0
-		now := time.Now()
-		c.lastInteraction.Store(now.UnixMilli())
-
 		out, closing := c.runBatch(perr)
 		if err := c.write(out); err != nil || closing {
 			if err == nil && c.detach != nil {
@@ -475,6 +483,11 @@ func (c *client) runBatch(perr error) (out []byte, closing bool) {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Read under the lock, so the keyspace's time never goes backwards
+	// from one batch to the next.
+	now := time.Now()
+	s.clock.reset(now)
+	c.lastInteraction.Store(now.UnixMilli())
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.warning("BUG: panic while executing a command for client id=%d: %v\n%s", c.id, r, debug.Stack())
@@ -487,6 +500,19 @@ func (c *client) runBatch(perr error) (out []byte, closing bool) {
 	c.qbufLen = c.rend - c.rstart
 	if c.qbufLen > c.qbufPeak {
 		c.qbufPeak = c.qbufLen
+	}
+	if len(c.batch) > 1 {
+		// The first argument is the first key of almost every data
+		// command; where it is not, the prefetch is a harmless read.
+		keys := c.prefetch[:0]
+		for _, p := range c.batch {
+			if p.argEnd-p.argStart > 1 {
+				keys = append(keys, c.argv[p.argStart+1])
+			}
+		}
+		c.db.Prefetch(keys, 1)
+		clear(keys) // keep no references into the query buffer
+		c.prefetch = keys[:0]
 	}
 	done := 0
 	for _, p := range c.batch {

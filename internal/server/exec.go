@@ -178,16 +178,16 @@ func (s *Server) execute(c *client, cmd *command.Command, args [][]byte, reexec 
 	}
 	ctx.DB = c.db
 	ctx.InMulti = c.flags&flagMulti != 0
-	start := time.Now()
+	start := s.clock.mono()
 	if !ctx.InMulti {
-		s.ks.SetNow(start.UnixMilli())
+		s.ks.SetNow(s.clock.unixMilli(start))
 	}
 	mark := c.out.Len()
 	prev := s.curClient
 	s.curClient = c
 	cmd.Handler(ctx)
 	s.curClient = prev
-	dur := time.Since(start)
+	dur := s.clock.mono() - start
 	s.ks.Settle()
 
 	if ctx.Blocked() {

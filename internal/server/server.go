@@ -58,6 +58,7 @@ type Server struct {
 	stats         stats
 	startupMemory int64
 	memLimitSet   bool
+	clock         cmdClock
 	replID        string
 	dirty         int64 // changes since the last successful save
 	lastSave      time.Time
@@ -154,6 +155,7 @@ func New(cfg *config.Config) (*Server, error) {
 		return nil, err
 	}
 	s.log = log
+	s.clock.reset(time.Now())
 	s.replID = randomHex(20)
 	s.idleTimeoutSec.Store(int64(cfg.Timeout))
 	s.ks.SetEvents(s)
@@ -500,7 +502,9 @@ func (s *Server) cron() {
 			cycleStart := time.Now()
 			for {
 				s.mu.Lock()
-				s.ks.SetNow(time.Now().UnixMilli())
+				t := time.Now()
+				s.clock.reset(t)
+				s.ks.SetNow(t.UnixMilli())
 				_, more := s.ks.ActiveExpireCycle(time.Millisecond)
 				s.mu.Unlock()
 				if !more || time.Now().After(deadline) {

@@ -200,18 +200,18 @@ func checkZSet(t *testing.T, z *ZSet) {
 		rank[x] = r
 	}
 	for lvl := 0; lvl < zslMaxLevel; lvl++ {
-		for x := zsl.header; x != nil; x = x.level[lvl].forward {
-			if lvl >= len(x.level) {
-				t.Fatalf("node on level %d has %d levels", lvl, len(x.level))
+		for x := zsl.header; x != nil; x = x.lv(lvl).forward {
+			if lvl >= x.height {
+				t.Fatalf("node on level %d has %d levels", lvl, x.height)
 			}
-			f := x.level[lvl].forward
+			f := x.lv(lvl).forward
 			if f == nil {
 				break
 			}
 			if lvl >= zsl.level {
 				t.Fatalf("link on unused level %d", lvl)
 			}
-			if got, want := x.level[lvl].span, rank[f]-rank[x]; got != want {
+			if got, want := x.lv(lvl).span, rank[f]-rank[x]; got != want {
 				t.Fatalf("level %d span %d, want %d", lvl, got, want)
 			}
 		}

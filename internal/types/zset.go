@@ -759,7 +759,7 @@ func (z *ZSet) walk(i int, reverse bool, fn func(member []byte, score float64) b
 	}
 	for x := z.big().zsl.byRank(i + 1); x != nil; {
 		// Read the link before calling fn so that fn may delete x.
-		next := x.level[0].forward
+		next := x.next()
 		if reverse {
 			next = x.backward
 		}
