@@ -10,7 +10,7 @@ RACE_PKGS := ./internal/resp/... ./internal/dict/... ./internal/keyspace/... ./i
              ./internal/aof/... ./internal/persist/... ./redismanager/...
 FUZZTIME ?= 10s
 
-.PHONY: all build test lint unit race fuzz bench bench-aof run clean
+.PHONY: all build test lint unit race fuzz bench bench-aof bench-report run clean
 
 all: build
 
@@ -54,6 +54,12 @@ bench: build
 # The same with both servers on appendonly yes / appendfsync everysec.
 bench-aof: build
 	bench/vs-redis-aof.sh
+
+# The full performance report (throughput, latency, AOF, memory, client
+# scaling, idle connections, persistence): bench/results.md and
+# bench/throughput.svg. About 15 minutes; see bench/README.md.
+bench-report: build
+	bench/report.sh
 
 clean:
 	rm -rf bin
