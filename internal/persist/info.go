@@ -14,7 +14,9 @@ func (m *Manager) check(c server.ClientView, cmd *command.Command, _ [][]byte) s
 	if m.loading && cmd.Flags&command.FlagLoading == 0 {
 		return "LOADING Redis is loading the dataset in memory"
 	}
-	if cmd.Flags&command.FlagWrite != 0 || cmd.Name == "ping" {
+	// EXEC counts as a write when it would run one, so a transaction
+	// queued before persistence failed is refused as a whole (EXECABORT).
+	if cmd.Flags&command.FlagWrite != 0 || cmd.Name == "ping" || cmd.Name == "exec" && c.QueuedWrites() {
 		if msg := m.diskError(); msg != "" {
 			return msg
 		}

@@ -27,6 +27,16 @@ func TestBGSaveFailureIsVisible(t *testing.T) {
 	// A directory where the RDB file should go makes the final rename fail.
 	must(t, os.Mkdir(filepath.Join(dir, "dump.rdb"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "dump.rdb", "x"), []byte("x"), 0o644))
+	// c has a pool of one connection: the transactions get their own.
+	opt := *c.Options()
+	txWrite, txRead := redis.NewClient(&opt), redis.NewClient(&opt)
+	defer txWrite.Close()
+	defer txRead.Close()
+	for _, tx := range []*redis.Client{txWrite, txRead} {
+		must(t, tx.Do(bg, "MULTI").Err())
+	}
+	must(t, txWrite.Do(bg, "SET", "k6", "v").Err())
+	must(t, txRead.Do(bg, "GET", "k").Err())
 	if v := do(t, c, "BGSAVE"); v != "Background saving started" {
 		t.Fatalf("BGSAVE: %v", v)
 	}
@@ -43,6 +53,17 @@ func TestBGSaveFailureIsVisible(t *testing.T) {
 	}
 	if v := c.Get(bg, "k").Val(); v != "v" {
 		t.Fatalf("reads must still work: %q", v)
+	}
+	// Transactions queued before the failure: the one with a write is
+	// refused at EXEC as a whole, with Redis's text; a read-only one runs.
+	if v, err := txWrite.Do(bg, "EXEC").Result(); err == nil || err.Error() != "EXECABORT Transaction discarded because of: "+misconf {
+		t.Fatalf("EXEC of a transaction with a write, queued before the failure: %v, %v", v, err)
+	}
+	if v, err := txRead.Do(bg, "EXEC").Result(); err != nil || fmt.Sprint(v) != "[v]" {
+		t.Fatalf("EXEC of a read-only transaction: %v, %v", v, err)
+	}
+	if v := c.Get(bg, "k6").Val(); v != "" {
+		t.Fatalf("the refused transaction wrote k6=%q", v)
 	}
 	// In a transaction the write is refused when queued.
 	p := c.TxPipeline()

@@ -27,6 +27,10 @@ type ClientView interface {
 	IsLocal() bool
 	// InMulti reports whether the client is queueing a transaction.
 	InMulti() bool
+	// QueuedWrites reports whether the transaction being queued holds a
+	// write command: Redis treats such an EXEC as a write when it
+	// decides whether to refuse it (MISCONF, for one).
+	QueuedWrites() bool
 	// Addr is the peer address.
 	Addr() string
 }
@@ -42,6 +46,19 @@ func (c *client) IsLocal() bool { return c.isLocal() }
 
 // InMulti implements ClientView.
 func (c *client) InMulti() bool { return c.flags&flagMulti != 0 }
+
+// QueuedWrites implements ClientView.
+func (c *client) QueuedWrites() bool {
+	if c.flags&flagMulti == 0 || c.multi == nil {
+		return false
+	}
+	for _, q := range c.multi.queue {
+		if q.cmd.Flags&command.FlagWrite != 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // Addr implements ClientView.
 func (c *client) Addr() string { return c.addr }
