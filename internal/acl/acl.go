@@ -172,3 +172,13 @@ func (a *ACL) SetDefaultPassword(pass string) {
 		a.def.apply("nopass", a.pubsubAll)
 	}
 }
+
+// indexNUL is where a C string would end, or -1.
+func indexNUL(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return i
+		}
+	}
+	return -1
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/autobot-ai/autobot-redis/internal/command"
+	"github.com/autobot-ai/autobot-redis/internal/config"
 )
 
 // The expected texts below are what redis-server 7.0.15 answers (checked
@@ -249,9 +250,10 @@ func TestSplitArgs(t *testing.T) {
 		{"a\x00 b", []string{"a"}, true},
 	}
 	for _, tc := range cases {
-		got, ok := splitArgs(tc.in)
+		got, err := config.SplitArgs(tc.in)
+		ok := err == nil
 		if ok != tc.ok || strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
-			t.Errorf("splitArgs(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("config.SplitArgs(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 }

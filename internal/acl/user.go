@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/autobot-ai/autobot-redis/internal/command"
+	"github.com/autobot-ai/autobot-redis/internal/config"
 )
 
 // Key permissions of a key pattern (%R~, %W~, %RW~ or ~).
@@ -447,7 +448,8 @@ func (u *User) apply(op string, pubsubAll bool) errKind {
 		return errNoSuchPassword
 	case op[0] == '(' && op[len(op)-1] == ')':
 		s := newSelector(false, pubsubAll)
-		args, _ := splitArgs(op[1 : len(op)-1])
+		// Quoted the way redis.conf is; unbalanced quotes mean no rules.
+		args, _ := config.SplitArgs(op[1 : len(op)-1])
 		for _, a := range args {
 			// Unlike a user rule, an empty selector rule is an error.
 			if k := s.apply(a); k != 0 {
