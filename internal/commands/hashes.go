@@ -198,29 +198,7 @@ func cmdHDel(c *command.Ctx) {
 		c.W.Int(0)
 		return
 	}
-	var deleted int64
-	removed := false
-	for _, f := range c.Args[2:] {
-		if h.Delete(f) {
-			deleted++
-			if h.Len() == 0 {
-				// Redis stops at the field that empties the hash: the
-				// key is gone, so the remaining fields cannot match.
-				c.DB.Delete(key)
-				removed = true
-				break
-			}
-		}
-	}
-	if deleted > 0 {
-		c.Modified(key)
-		c.Notify(command.NotifyHash, "hdel", key)
-		if removed {
-			c.Notify(command.NotifyGeneric, "del", key)
-		}
-		c.Dirty(deleted)
-	}
-	c.W.Int(deleted)
+	removeElements(c, key, c.Args[2:], command.NotifyHash, "hdel", h.Delete, h.Len)
 }
 
 func cmdHExists(c *command.Ctx) {

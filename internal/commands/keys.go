@@ -550,3 +550,33 @@ func cmdObjectHelp(c *command.Ctx) {
 		c.W.Status(l)
 	}
 }
+
+// removeElements is the body of HDEL, SREM and ZREM: it deletes each of
+// elems with del and replies with how many existed. As in Redis, it stops
+// at the element that empties the collection, deletes the key then, and
+// sends the type's event (plus "del" when the key went away) only when
+// something was removed.
+func removeElements(c *command.Ctx, key []byte, elems [][]byte, class command.NotifyClass, event string,
+	del func([]byte) bool, size func() int) {
+	var deleted int64
+	removed := false
+	for _, e := range elems {
+		if del(e) {
+			deleted++
+			if size() == 0 {
+				c.DB.Delete(key)
+				removed = true
+				break
+			}
+		}
+	}
+	if deleted > 0 {
+		c.Modified(key)
+		c.Notify(class, event, key)
+		if removed {
+			c.Notify(command.NotifyGeneric, "del", key)
+		}
+		c.Dirty(deleted)
+	}
+	c.W.Int(deleted)
+}

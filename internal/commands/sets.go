@@ -91,27 +91,7 @@ func cmdSRem(c *command.Ctx) {
 		c.W.Int(0)
 		return
 	}
-	var deleted int64
-	removed := false
-	for _, m := range c.Args[2:] {
-		if s.Remove(m) {
-			deleted++
-			if s.Len() == 0 {
-				c.DB.Delete(key)
-				removed = true
-				break
-			}
-		}
-	}
-	if deleted > 0 {
-		c.Modified(key)
-		c.Notify(command.NotifySet, "srem", key)
-		if removed {
-			c.Notify(command.NotifyGeneric, "del", key)
-		}
-		c.Dirty(deleted)
-	}
-	c.W.Int(deleted)
+	removeElements(c, key, c.Args[2:], command.NotifySet, "srem", s.Remove, s.Len)
 }
 
 // SMEMBERS is SINTER of one key in Redis 7.0, which is also what gives it

@@ -317,25 +317,7 @@ func cmdZRem(c *command.Ctx) {
 		c.W.Int(0)
 		return
 	}
-	var deleted int64
-	removed := false
-	for _, m := range c.Args[2:] {
-		if z.Delete(m) {
-			deleted++
-		}
-		if removed = zDropIfEmpty(c, key, z); removed {
-			break
-		}
-	}
-	if deleted > 0 {
-		c.Notify(command.NotifyZSet, "zrem", key)
-		if removed {
-			c.Notify(command.NotifyGeneric, "del", key)
-		}
-		c.Modified(key)
-		c.Dirty(deleted)
-	}
-	c.W.Int(deleted)
+	removeElements(c, key, c.Args[2:], command.NotifyZSet, "zrem", z.Delete, z.Len)
 }
 
 func cmdZCard(c *command.Ctx) {
