@@ -23,9 +23,9 @@ const errOOM = "OOM command not allowed when used memory > 'maxmemory'."
 const evictionTimeBudget = 5 * time.Millisecond
 
 // checkOOM evicts as needed and reports whether cmd must be refused.
-// Inside MULTI every command but EXEC, DISCARD, QUIT and RESET counts as
-// growing memory, since queueing itself consumes it.
-func (s *Server) checkOOM(cmd *command.Command, inMulti bool) bool {
+// queued is the union of the flags of the commands an open transaction
+// holds (see multiState.flags).
+func (s *Server) checkOOM(cmd *command.Command, inMulti bool, queued command.Flag) bool {
 	max := int64(s.cfg.MaxMemory)
 	if max == 0 {
 		return false
@@ -38,8 +38,13 @@ func (s *Server) checkOOM(cmd *command.Command, inMulti bool) bool {
 		return false
 	}
 	if inMulti {
+		// Queueing could take memory without bound, so everything is
+		// refused but the ways out, and EXEC unless it would run a
+		// deny-oom command queued before memory ran out.
 		switch cmd.Name {
-		case "exec", "discard", "quit", "reset":
+		case "exec":
+			return queued&command.FlagDenyOOM != 0
+		case "discard", "quit", "reset":
 			return false
 		}
 		return true

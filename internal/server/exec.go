@@ -64,7 +64,7 @@ func (s *Server) call(c *client, args [][]byte) {
 		s.reject(c, cmd, fmt.Sprintf(errPubSubCtx, cmd.Name))
 		return
 	}
-	if s.cfg.MaxMemory != 0 && s.checkOOM(cmd, c.flags&flagMulti != 0) {
+	if s.cfg.MaxMemory != 0 && s.checkOOM(cmd, c.flags&flagMulti != 0, c.queuedFlags()) {
 		s.reject(c, cmd, errOOM)
 		return
 	}

@@ -48,16 +48,15 @@ func (c *client) IsLocal() bool { return c.isLocal() }
 func (c *client) InMulti() bool { return c.flags&flagMulti != 0 }
 
 // QueuedWrites implements ClientView.
-func (c *client) QueuedWrites() bool {
+func (c *client) QueuedWrites() bool { return c.queuedFlags()&command.FlagWrite != 0 }
+
+// queuedFlags is the union of the flags of the commands queued in an open
+// transaction.
+func (c *client) queuedFlags() command.Flag {
 	if c.flags&flagMulti == 0 || c.multi == nil {
-		return false
+		return 0
 	}
-	for _, q := range c.multi.queue {
-		if q.cmd.Flags&command.FlagWrite != 0 {
-			return true
-		}
-	}
-	return false
+	return c.multi.flags
 }
 
 // Addr implements ClientView.

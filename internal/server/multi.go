@@ -17,6 +17,10 @@ type queuedCmd struct {
 type multiState struct {
 	queue   []queuedCmd
 	watched []blockKey
+	// flags is the union of the queued commands' flags: an EXEC is a
+	// write, or deny-oom, when one of its commands is (Redis's
+	// mstate.cmd_flags), and the pipeline's checks treat it so.
+	flags command.Flag
 }
 
 // watchRegistry maps watched keys to the clients watching them.
@@ -29,6 +33,7 @@ func (s *Server) queueMulti(c *client, cmd *command.Command, args [][]byte) {
 	}
 	ms := s.multiOf(c)
 	ms.queue = append(ms.queue, queuedCmd{cmd: cmd, args: cp})
+	ms.flags |= cmd.Flags
 	c.out.Status("QUEUED")
 }
 
@@ -62,7 +67,7 @@ func (s *Server) cmdDiscard(ctx *command.Ctx) {
 func (s *Server) discardMulti(c *client) {
 	c.flags &^= flagMulti | flagDirtyExec | flagDirtyCAS
 	if c.multi != nil {
-		c.multi.queue = nil
+		c.multi.queue, c.multi.flags = nil, 0
 	}
 	s.unwatchAll(c)
 }
@@ -84,7 +89,7 @@ func (s *Server) cmdExec(ctx *command.Ctx) {
 		return
 	}
 	queue := c.multi.queue
-	c.multi.queue = nil
+	c.multi.queue, c.multi.flags = nil, 0
 	s.unwatchAll(c)
 	ctx.W.ArrayLen(len(queue))
 	// The transaction propagates as MULTI ... EXEC around its writes so

@@ -108,7 +108,7 @@ func (r *ScriptRun) Call(args [][]byte, proto int) (reply []byte, errText string
 		}
 	}
 	if cmd.Flags&command.FlagWrite != 0 && cmd.Flags&command.FlagDenyOOM != 0 && !r.wrote && !r.allowOOM &&
-		s.cfg.MaxMemory != 0 && s.checkOOM(cmd, false) {
+		s.cfg.MaxMemory != 0 && s.checkOOM(cmd, false, 0) {
 		return nil, errOOM
 	}
 	if cmd.Flags&command.FlagWrite != 0 {
